@@ -1,0 +1,110 @@
+package enclave
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+
+	"github.com/wasmtee/wasmtee/wasm"
+)
+
+// HostMain is the module host: it hardens itself, loads the module it is
+// given on fd 4 as the shim asks on fd 3, runs it on "start" and exits with
+// the module's exit status. It never returns.
+func HostMain() {
+	if err := hardenSelf(); err != nil {
+		fatal(fmt.Errorf("harden module host: %w", err))
+	}
+	f := os.NewFile(controlFD, "control")
+	conn, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		fatal(fmt.Errorf("control socket: %w", err))
+	}
+	h := &host{dec: json.NewDecoder(conn), enc: json.NewEncoder(conn)}
+	os.Exit(h.serve())
+}
+
+type host struct {
+	dec *json.Decoder
+	enc *json.Encoder
+}
+
+func (h *host) serve() int {
+	var req request
+	if err := h.dec.Decode(&req); err != nil || req.Op != "load" || req.Workload == nil {
+		return 1
+	}
+	inst, rep := load(req)
+	if err := h.enc.Encode(rep); err != nil || rep.Error != "" {
+		return 1
+	}
+	if err := h.dec.Decode(&req); err != nil || req.Op != "start" {
+		// The shim deleted the container without starting it.
+		return 0
+	}
+	entry, err := inst.Instantiate()
+	if err != nil {
+		h.enc.Encode(reply{Error: err.Error()})
+		return 1
+	}
+	if err := h.enc.Encode(reply{}); err != nil {
+		return 1
+	}
+	code, err := inst.Call(entry)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	return code
+}
+
+// load compiles (or loads from cache) the module and prepares its WASI view.
+func load(req request) (*wasm.Instance, reply) {
+	var rep reply
+	mod := os.NewFile(moduleFD, "module")
+	code, err := io.ReadAll(mod)
+	mod.Close()
+	if err != nil {
+		return nil, reply{Error: fmt.Sprintf("read module %s: %v", req.Workload.ModulePath, err)}
+	}
+	var cache *wasm.Cache
+	if req.CacheDir != "" {
+		if cache, err = wasm.OpenCache(req.CacheDir, req.CacheMax); err != nil {
+			rep.Warnings = append(rep.Warnings, "compile cache disabled: "+err.Error())
+			cache = nil
+		}
+	}
+	engine := wasm.NewEngine()
+	loaded, err := wasm.Load(engine, code, cache)
+	if err != nil {
+		return nil, errReply(req.Workload.ModulePath, err)
+	}
+	if loaded.CacheErr != nil {
+		rep.Warnings = append(rep.Warnings, "compiled module not cached: "+loaded.CacheErr.Error())
+	}
+	rep.Source = string(loaded.Source)
+	inst, err := wasm.Prepare(engine, loaded, req.Workload)
+	if err != nil {
+		return nil, errReply(req.Workload.ModulePath, err)
+	}
+	return inst, rep
+}
+
+func errReply(path string, err error) reply {
+	r := reply{Error: fmt.Sprintf("%s: %v", path, err)}
+	switch {
+	case errors.Is(err, wasm.ErrUnsupported):
+		r.Kind = kindUnsupported
+	case errors.Is(err, wasm.ErrInvalidModule):
+		r.Kind = kindInvalid
+	}
+	return r
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "wasmtee module host:", err)
+	os.Exit(wasm.TrapExitCode)
+}

@@ -1,0 +1,246 @@
+package enclave
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/wasmtee/wasmtee/oci"
+)
+
+// Launcher starts module hosts as hardened child processes of the shim.
+type Launcher struct {
+	// Exe is the binary to run as module host (the shim itself).
+	Exe string
+	// CacheDir and CacheMax configure the node's compile cache; an empty
+	// CacheDir disables caching.
+	CacheDir string
+	CacheMax int64
+}
+
+// LaunchRequest is everything needed to host one container's module.
+type LaunchRequest struct {
+	ID       string
+	Workload *oci.Workload
+	// Module is the open module file; Launch does not close it.
+	Module *os.File
+	// Stdin, Stdout and Stderr become the host's fds 0-2; Launch does not
+	// close them.
+	Stdin, Stdout, Stderr *os.File
+	// AdditionalGIDs are the supplementary groups of the host process.
+	AdditionalGIDs []uint32
+	// Join, if set, is called with the host's PID before the module is
+	// loaded (to place the process in its cgroup).
+	Join func(pid int) error
+}
+
+// LoadInfo describes how the module was loaded.
+type LoadInfo struct {
+	Source   string
+	Warnings []string
+}
+
+// Launch starts a module host and has it load and check the module. On
+// error nothing is left running.
+func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, LoadInfo, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, LoadInfo{}, fmt.Errorf("control socketpair: %w", err)
+	}
+	parent := os.NewFile(uintptr(fds[0]), "control")
+	child := os.NewFile(uintptr(fds[1]), "control-child")
+	conn, err := net.FileConn(parent)
+	parent.Close()
+	if err != nil {
+		child.Close()
+		return nil, LoadInfo{}, fmt.Errorf("control socket: %w", err)
+	}
+	cmd := l.command(req, child)
+	p := &Process{conn: conn, dec: json.NewDecoder(conn), enc: json.NewEncoder(conn), done: make(chan struct{})}
+	started := make(chan error, 1)
+	go p.run(cmd, started)
+	err = <-started
+	child.Close()
+	if err != nil {
+		conn.Close()
+		return nil, LoadInfo{}, fmt.Errorf("start module host: %w", err)
+	}
+	info, err := p.load(ctx, req, l)
+	if err != nil {
+		p.Signal(syscall.SIGKILL)
+		<-p.done
+		p.Close()
+		return nil, LoadInfo{}, err
+	}
+	return p, info, nil
+}
+
+func (l *Launcher) command(req LaunchRequest, control *os.File) *exec.Cmd {
+	cmd := &exec.Cmd{
+		Path:       l.Exe,
+		Args:       []string{HostArg0, req.ID},
+		Env:        []string{"RUST_BACKTRACE=0"},
+		Dir:        "/",
+		Stdin:      req.Stdin,
+		Stdout:     req.Stdout,
+		Stderr:     req.Stderr,
+		ExtraFiles: []*os.File{control, req.Module},
+		SysProcAttr: &syscall.SysProcAttr{
+			Pdeathsig: syscall.SIGKILL,
+			Credential: &syscall.Credential{
+				Uid:    req.Workload.UID,
+				Gid:    req.Workload.GID,
+				Groups: append([]uint32{}, req.AdditionalGIDs...),
+			},
+		},
+	}
+	return cmd
+}
+
+func (p *Process) load(ctx context.Context, req LaunchRequest, l *Launcher) (LoadInfo, error) {
+	if req.Join != nil {
+		if err := req.Join(p.pid); err != nil {
+			return LoadInfo{}, err
+		}
+	}
+	if err := p.enc.Encode(request{Op: "load", Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax}); err != nil {
+		return LoadInfo{}, p.diedOr(fmt.Errorf("send load: %w", err))
+	}
+	rep, err := p.receive(ctx)
+	if err != nil {
+		return LoadInfo{}, err
+	}
+	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings}, replyErr(rep)
+}
+
+// Process is one running module host.
+type Process struct {
+	pid  int
+	proc *os.Process
+	conn net.Conn
+	dec  *json.Decoder
+	enc  *json.Encoder
+
+	done     chan struct{}
+	status   int
+	exitedAt time.Time
+}
+
+// run starts cmd on a thread of its own whose privileges are dropped first,
+// so that the child inherits none, then waits for the child. The thread
+// stays locked and is discarded when run returns: its credentials are
+// spoiled, and PDEATHSIG is tied to the thread that forked the child, so it
+// must live as long as the child does.
+func (p *Process) run(cmd *exec.Cmd, started chan<- error) {
+	runtime.LockOSThread()
+	if err := dropThreadPrivileges(); err != nil {
+		started <- err
+		close(p.done)
+		return
+	}
+	if err := cmd.Start(); err != nil {
+		started <- err
+		close(p.done)
+		return
+	}
+	p.pid, p.proc = cmd.Process.Pid, cmd.Process
+	started <- nil
+	err := cmd.Wait()
+	p.status = exitCode(cmd.ProcessState, err)
+	p.exitedAt = time.Now()
+	close(p.done)
+}
+
+func exitCode(st *os.ProcessState, err error) int {
+	if st == nil {
+		return 255
+	}
+	ws, ok := st.Sys().(syscall.WaitStatus)
+	if !ok {
+		return st.ExitCode()
+	}
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+// receive reads one reply, giving up when ctx ends or the host dies.
+func (p *Process) receive(ctx context.Context) (reply, error) {
+	type result struct {
+		r   reply
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		var r reply
+		err := p.dec.Decode(&r)
+		ch <- result{r, err}
+	}()
+	select {
+	case res := <-ch:
+		if res.err != nil {
+			return reply{}, p.diedOr(fmt.Errorf("read reply: %w", res.err))
+		}
+		return res.r, nil
+	case <-ctx.Done():
+		return reply{}, ctx.Err()
+	}
+}
+
+// diedOr explains a broken control channel by the host's exit, if it exited.
+func (p *Process) diedOr(err error) error {
+	select {
+	case <-p.done:
+	case <-time.After(2 * time.Second):
+		return err
+	}
+	return fmt.Errorf("%w with status %d", ErrHostDied, p.status)
+}
+
+// Pid is the module host's process ID.
+func (p *Process) Pid() int { return p.pid }
+
+// Start runs the module's entry function.
+func (p *Process) Start(ctx context.Context) error {
+	if err := p.enc.Encode(request{Op: "start"}); err != nil {
+		return p.diedOr(fmt.Errorf("send start: %w", err))
+	}
+	rep, err := p.receive(ctx)
+	if err != nil {
+		return err
+	}
+	return replyErr(rep)
+}
+
+// Signal sends sig to the module host. Signalling an exited host is not an
+// error.
+func (p *Process) Signal(sig syscall.Signal) error {
+	select {
+	case <-p.done:
+		return nil
+	default:
+	}
+	if err := p.proc.Signal(sig); err != nil && err != os.ErrProcessDone {
+		return err
+	}
+	return nil
+}
+
+// Done is closed when the module host has exited.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Exit returns the exit status (128+signal for a killed host) and time;
+// valid once Done is closed.
+func (p *Process) Exit() (int, time.Time) { return p.status, p.exitedAt }
+
+// Close releases the control channel.
+func (p *Process) Close() error { return p.conn.Close() }

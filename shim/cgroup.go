@@ -1,0 +1,97 @@
+package shim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/containerd/cgroups/v3"
+	"github.com/containerd/cgroups/v3/cgroup1"
+	"github.com/containerd/cgroups/v3/cgroup2"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// cgroup is a module host's control group, v1 or v2.
+type cgroup interface {
+	add(pid int) error
+	// stats returns the metrics message containerd expects for this
+	// cgroup version (cgroup1/stats.Metrics or cgroup2/stats.Metrics).
+	stats() (any, error)
+	remove() error
+}
+
+// newCgroup creates the cgroup at path (linux.cgroupsPath) with the spec's
+// resource limits.
+func newCgroup(path string, res *specs.LinuxResources) (cgroup, error) {
+	if strings.Contains(path, ":") {
+		return nil, fmt.Errorf("%w: systemd cgroup path %q is not supported yet", errInvalid, path)
+	}
+	if res == nil {
+		res = &specs.LinuxResources{}
+	}
+	if cgroups.Mode() == cgroups.Unified {
+		m, err := cgroup2.NewManager("/sys/fs/cgroup", path, cgroup2.ToResources(res))
+		if err != nil {
+			return nil, fmt.Errorf("create cgroup %s: %w", path, err)
+		}
+		return v2group{m}, nil
+	}
+	cg, err := cgroup1.New(cgroup1.StaticPath(path), res)
+	if err != nil {
+		return nil, fmt.Errorf("create cgroup %s: %w", path, err)
+	}
+	return v1group{cg}, nil
+}
+
+// removeCgroup deletes the cgroup at path if it exists, waiting briefly
+// for processes that are still dying.
+func removeCgroup(path string) error {
+	var cg cgroup
+	if cgroups.Mode() == cgroups.Unified {
+		m, err := cgroup2.Load(path)
+		if err != nil {
+			return nil
+		}
+		cg = v2group{m}
+	} else {
+		c, err := cgroup1.Load(cgroup1.StaticPath(path))
+		if err != nil {
+			return nil
+		}
+		cg = v1group{c}
+	}
+	return cg.remove()
+}
+
+type v1group struct{ cg cgroup1.Cgroup }
+
+func (g v1group) add(pid int) error { return g.cg.AddProc(uint64(pid)) }
+
+func (g v1group) stats() (any, error) { return g.cg.Stat(cgroup1.IgnoreNotExist) }
+
+func (g v1group) remove() error {
+	return retry(func() error { return g.cg.Delete() })
+}
+
+type v2group struct{ m *cgroup2.Manager }
+
+func (g v2group) add(pid int) error { return g.m.AddProc(uint64(pid)) }
+
+func (g v2group) stats() (any, error) { return g.m.Stat() }
+
+func (g v2group) remove() error {
+	return retry(func() error { return g.m.Delete() })
+}
+
+// retry runs f until it succeeds or a second has passed: a cgroup cannot
+// be removed while a killed process is still leaving it.
+func retry(f func() error) error {
+	deadline := time.Now().Add(time.Second)
+	for {
+		err := f()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

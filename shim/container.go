@@ -1,0 +1,59 @@
+package shim
+
+import (
+	"context"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/containerd/containerd/api/types/task"
+)
+
+// moduleHost is the protected process that hosts one container's module,
+// as the task service uses it (enclave.Process implements it).
+type moduleHost interface {
+	Pid() int
+	Start(ctx context.Context) error
+	Signal(sig syscall.Signal) error
+	Done() <-chan struct{}
+	Exit() (int, time.Time)
+	Close() error
+}
+
+// container is one task of this shim: its module host and what Create set
+// up for it, which Delete takes down.
+type container struct {
+	id     string
+	bundle string
+
+	host    moduleHost
+	stdio   *stdio
+	cgroup  cgroup // nil when none was requested
+	rootfs  string // mounted rootfs to unmount on delete, or ""
+	stdPath stdioPaths
+
+	// mu orders Start against the exit handler, so that TaskStart is
+	// published before TaskExit.
+	mu      sync.Mutex
+	status  task.Status
+	exitErr int
+	exitAt  time.Time
+	// exited is closed once the exit is recorded and TaskExit is queued.
+	exited chan struct{}
+}
+
+func (c *container) state() (task.Status, int, time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status, c.exitErr, c.exitAt
+}
+
+// hasExited reports whether the exit has been recorded.
+func (c *container) hasExited() bool {
+	select {
+	case <-c.exited:
+		return true
+	default:
+		return false
+	}
+}

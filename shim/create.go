@@ -1,0 +1,125 @@
+package shim
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	eventstypes "github.com/containerd/containerd/api/events"
+	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
+	"github.com/containerd/containerd/api/types/task"
+
+	"github.com/wasmtee/wasmtee/enclave"
+	"github.com/wasmtee/wasmtee/oci"
+)
+
+// Create mounts the rootfs, maps the spec onto a workload, and starts the
+// container's module host, which compiles (or loads from cache) and checks
+// the module. A module that cannot run fails here, not at Start, and leaves
+// nothing behind.
+func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *taskAPI.CreateTaskResponse, retErr error) {
+	if r.Terminal {
+		return nil, fmt.Errorf("%w: terminal (tty) is not supported yet for wasm containers; run without -t", errNotImplemented)
+	}
+	if r.Checkpoint != "" || r.ParentCheckpoint != "" {
+		return nil, fmt.Errorf("%w: checkpoint/restore is not supported yet", errNotImplemented)
+	}
+	s.mu.Lock()
+	_, exists := s.containers[r.ID]
+	s.mu.Unlock()
+	if exists {
+		return nil, wrapf(errExists, "container %s", r.ID)
+	}
+	spec, err := oci.ReadSpec(r.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	c := &container{
+		id:      r.ID,
+		bundle:  r.Bundle,
+		status:  task.Status_CREATED,
+		exited:  make(chan struct{}),
+		stdPath: stdioPaths{stdin: r.Stdin, stdout: r.Stdout, stderr: r.Stderr},
+	}
+	defer func() {
+		if retErr != nil {
+			c.release(ctx)
+		}
+	}()
+	if c.rootfs, err = mountRootfs(r.Bundle, r.Rootfs); err != nil {
+		return nil, err
+	}
+	w, err := oci.Load(spec, filepath.Join(r.Bundle, "rootfs"))
+	if err != nil {
+		return nil, err
+	}
+	module, err := oci.OpenModule(filepath.Join(r.Bundle, "rootfs"), w.ModulePath)
+	if err != nil {
+		return nil, err
+	}
+	defer module.Close()
+	if spec.Linux != nil && spec.Linux.CgroupsPath != "" {
+		if c.cgroup, err = newCgroup(spec.Linux.CgroupsPath, spec.Linux.Resources); err != nil {
+			return nil, err
+		}
+	}
+	if c.stdio, err = openStdio(ctx, c.stdPath); err != nil {
+		return nil, err
+	}
+	req := enclave.LaunchRequest{
+		ID: r.ID, Workload: w, Module: module,
+		Stdin: c.stdio.in, Stdout: c.stdio.out, Stderr: c.stdio.err,
+		AdditionalGIDs: spec.Process.User.AdditionalGids,
+	}
+	if c.cgroup != nil {
+		req.Join = c.cgroup.add
+	}
+	host, info, err := s.launcher.Launch(ctx, req)
+	c.stdio.releaseChild()
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", r.ID, err)
+	}
+	c.host = host
+	log := logger(ctx, r.ID)
+	for _, w := range info.Warnings {
+		log.Warn(w)
+	}
+	log.WithField("pid", host.Pid()).WithField("module", w.ModulePath).WithField("source", info.Source).Info("module host created")
+
+	s.mu.Lock()
+	s.containers[r.ID] = c
+	s.mu.Unlock()
+	s.send(&eventstypes.TaskCreate{
+		ContainerID: r.ID,
+		Bundle:      r.Bundle,
+		Rootfs:      r.Rootfs,
+		IO:          &eventstypes.TaskIO{Stdin: r.Stdin, Stdout: r.Stdout, Stderr: r.Stderr, Terminal: r.Terminal},
+		Pid:         uint32(host.Pid()),
+	})
+	go s.watchExit(c)
+	return &taskAPI.CreateTaskResponse{Pid: uint32(host.Pid())}, nil
+}
+
+// release takes down what Create set up. The host must have exited.
+func (c *container) release(ctx context.Context) {
+	log := logger(ctx, c.id)
+	if c.host != nil {
+		c.host.Close()
+	}
+	if c.stdio != nil {
+		c.stdio.close()
+	}
+	if c.cgroup != nil {
+		if err := c.cgroup.remove(); err != nil {
+			log.WithError(err).Warn("remove cgroup")
+		}
+	}
+	if err := unmountRootfs(c.rootfs); err != nil {
+		log.WithError(err).Warn("unmount rootfs")
+	}
+}
+
+func wrapf(kind error, format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), kind)
+}
+

@@ -1,0 +1,44 @@
+package shim
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+
+	eventstypes "github.com/containerd/containerd/api/events"
+	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
+	"github.com/containerd/containerd/api/types/task"
+	"github.com/containerd/containerd/protobuf"
+)
+
+// Delete removes a stopped (or never started) container and everything
+// Create set up for it.
+func (s *service) Delete(ctx context.Context, r *taskAPI.DeleteRequest) (*taskAPI.DeleteResponse, error) {
+	if r.ExecID != "" {
+		return nil, errExec
+	}
+	c, err := s.get(r.ID)
+	if err != nil {
+		return nil, err
+	}
+	if st, _, _ := c.state(); st == task.Status_RUNNING {
+		return nil, fmt.Errorf("container %s is running: kill it first: %w", r.ID, errPrecondition)
+	}
+	// A created container's host is still waiting for start: end it.
+	c.host.Signal(syscall.SIGKILL)
+	<-c.exited
+	c.release(ctx)
+	s.mu.Lock()
+	delete(s.containers, r.ID)
+	s.mu.Unlock()
+	_, status, at := c.state()
+	pid := uint32(c.host.Pid())
+	s.send(&eventstypes.TaskDelete{
+		ContainerID: r.ID,
+		ID:          r.ID,
+		Pid:         pid,
+		ExitStatus:  uint32(status),
+		ExitedAt:    protobuf.ToTimestamp(at),
+	})
+	return &taskAPI.DeleteResponse{Pid: pid, ExitStatus: uint32(status), ExitedAt: protobuf.ToTimestamp(at)}, nil
+}

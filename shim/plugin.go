@@ -1,0 +1,45 @@
+package shim
+
+import (
+	"context"
+	"os"
+
+	"github.com/containerd/containerd/pkg/shutdown"
+	"github.com/containerd/containerd/plugin"
+	"github.com/containerd/containerd/runtime/v2/shim"
+
+	"github.com/wasmtee/wasmtee/enclave"
+)
+
+func init() {
+	plugin.Register(&plugin.Registration{
+		Type:     plugin.TTRPCPlugin,
+		ID:       "task",
+		Requires: []plugin.Type{plugin.EventPlugin, plugin.InternalPlugin},
+		InitFn: func(ic *plugin.InitContext) (interface{}, error) {
+			pp, err := ic.GetByID(plugin.EventPlugin, "publisher")
+			if err != nil {
+				return nil, err
+			}
+			ss, err := ic.GetByID(plugin.InternalPlugin, "shutdown")
+			if err != nil {
+				return nil, err
+			}
+			return newService(ic.Context, pp.(shim.Publisher), ss.(shutdown.Service))
+		},
+	})
+}
+
+// Main is the shim binary's entry point. The same binary is the module
+// host when started with enclave.HostArg0 as argv[0].
+func Main() {
+	if len(os.Args) > 0 && os.Args[0] == enclave.HostArg0 {
+		enclave.HostMain()
+	}
+	shim.RunManager(context.Background(), Manager{}, func(c *shim.Config) {
+		// Module hosts are waited on by their own goroutines; the
+		// library's global reaper would steal their exit statuses.
+		c.NoReaper = true
+		c.NoSubreaper = true
+	})
+}

@@ -1,0 +1,114 @@
+package wasm
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// DefaultCacheMaxBytes bounds the compile cache when no limit is configured.
+const DefaultCacheMaxBytes = 4 << 30
+
+const cacheSuffix = ".cwasm"
+
+// Cache stores compiled modules on the node, one file per key. Writes are
+// atomic (temp file + rename); the directory must be private to its owner,
+// because cached native code is loaded without re-validation.
+type Cache struct {
+	Dir      string
+	MaxBytes int64
+}
+
+// OpenCache creates dir (mode 0700) if needed and refuses a directory that
+// others could write to.
+func OpenCache(dir string, maxBytes int64) (*Cache, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("compile cache: %w", err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("compile cache: %w", err)
+	}
+	if st.Mode().Perm()&0o022 != 0 {
+		return nil, fmt.Errorf("compile cache %s: writable by group or others (mode %v); refusing to load native code from it", dir, st.Mode().Perm())
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultCacheMaxBytes
+	}
+	return &Cache{Dir: dir, MaxBytes: maxBytes}, nil
+}
+
+// Path is where the entry for key lives.
+func (c *Cache) Path(key string) string { return filepath.Join(c.Dir, key+cacheSuffix) }
+
+// Lookup returns the path of the entry for key if it exists, and marks it
+// as recently used.
+func (c *Cache) Lookup(key string) (string, bool) {
+	p := c.Path(key)
+	st, err := os.Stat(p)
+	if err != nil || !st.Mode().IsRegular() {
+		return "", false
+	}
+	now := time.Now()
+	_ = os.Chtimes(p, now, now)
+	return p, true
+}
+
+// Store writes data as the entry for key, atomically, then trims the cache
+// to its size bound (least recently used first).
+func (c *Cache) Store(key string, data []byte) error {
+	tmp, err := os.CreateTemp(c.Dir, ".tmp-"+key+"-*")
+	if err != nil {
+		return fmt.Errorf("compile cache: %w", err)
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("compile cache: write %s: %w", key, err)
+	}
+	if err := os.Rename(tmp.Name(), c.Path(key)); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("compile cache: %w", err)
+	}
+	return c.trim()
+}
+
+// Remove drops the entry for key.
+func (c *Cache) Remove(key string) { os.Remove(c.Path(key)) }
+
+func (c *Cache) trim() error {
+	entries, err := os.ReadDir(c.Dir)
+	if err != nil {
+		return fmt.Errorf("compile cache: %w", err)
+	}
+	type file struct {
+		path  string
+		size  int64
+		mtime time.Time
+	}
+	var files []file
+	var total int64
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), cacheSuffix) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		files = append(files, file{filepath.Join(c.Dir, e.Name()), info.Size(), info.ModTime()})
+		total += info.Size()
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].mtime.Before(files[j].mtime) })
+	for i := 0; total > c.MaxBytes && i < len(files)-1; i++ {
+		if os.Remove(files[i].path) == nil {
+			total -= files[i].size
+		}
+	}
+	return nil
+}
