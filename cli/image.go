@@ -1,0 +1,8 @@
+package cli
+
+func init() {
+	register("", &command{
+		name:    "image",
+		summary: "build OCI images of WebAssembly modules",
+	})
+}
