@@ -24,6 +24,7 @@ type moduleHost interface {
 // up for it, which Delete takes down.
 type container struct {
 	id     string
+	ns     string
 	bundle string
 
 	host    moduleHost

@@ -36,6 +36,7 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 	}
 	c := &container{
 		id:      r.ID,
+		ns:      namespaceOf(ctx),
 		bundle:  r.Bundle,
 		status:  task.Status_CREATED,
 		exited:  make(chan struct{}),
@@ -122,4 +123,3 @@ func (c *container) release(ctx context.Context) {
 func wrapf(kind error, format string, args ...any) error {
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), kind)
 }
-

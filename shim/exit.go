@@ -5,6 +5,7 @@ import (
 
 	eventstypes "github.com/containerd/containerd/api/events"
 	"github.com/containerd/containerd/api/types/task"
+	"github.com/containerd/containerd/namespaces"
 	"github.com/containerd/containerd/protobuf"
 )
 
@@ -24,5 +25,5 @@ func (s *service) watchExit(c *container) {
 	})
 	close(c.exited)
 	c.mu.Unlock()
-	logger(context.Background(), c.id).WithField("exit_status", status).Info("module exited")
+	logger(namespaces.WithNamespace(context.Background(), c.ns), c.id).WithField("exit_status", status).Info("module exited")
 }

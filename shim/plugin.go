@@ -2,6 +2,7 @@ package shim
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/containerd/containerd/pkg/shutdown"
@@ -35,6 +36,13 @@ func init() {
 func Main() {
 	if len(os.Args) > 0 && os.Args[0] == enclave.HostArg0 {
 		enclave.HostMain()
+	}
+	if isInfoRequest(os.Args[1:]) {
+		if err := writeInfo(os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	shim.RunManager(context.Background(), Manager{}, func(c *shim.Config) {
 		// Module hosts are waited on by their own goroutines; the

@@ -90,6 +90,10 @@ func (s *service) get(id string) (*container, error) {
 }
 
 func logger(ctx context.Context, id string) *log.Entry {
+	return log.G(ctx).WithField("container_id", id).WithField("namespace", namespaceOf(ctx))
+}
+
+func namespaceOf(ctx context.Context) string {
 	ns, _ := namespaces.Namespace(ctx)
-	return log.G(ctx).WithField("container_id", id).WithField("namespace", ns)
+	return ns
 }

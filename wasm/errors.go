@@ -14,12 +14,30 @@ var (
 	ErrUnsupported = errors.New("unsupported WebAssembly module")
 )
 
-var blankRun = regexp.MustCompile(`\s*\n\s*`)
+var (
+	causedBy = regexp.MustCompile(`\s*\n\s*Caused by:\s*`)
+	blankRun = regexp.MustCompile(`\s*\n\s*`)
+)
 
 // oneLine flattens wasmtime's multi-line error text ("...\n\nCaused by:\n
 // ...") into one line that fits a log entry and ctr's output.
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
-	s = strings.ReplaceAll(s, "\n\nCaused by:\n", ": ")
+	s = causedBy.ReplaceAllString(s, ": ")
 	return blankRun.ReplaceAllString(s, "; ")
+}
+
+// formatTrap puts wasmtime's trap cause first and its wasm backtrace after,
+// for the container's stderr.
+func formatTrap(s string) string {
+	head, cause, ok := strings.Cut(strings.TrimSpace(s), "Caused by:")
+	if !ok {
+		return strings.TrimPrefix(s, "wasm trap: ")
+	}
+	cause = strings.TrimPrefix(strings.TrimSpace(cause), "wasm trap: ")
+	head = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(head), "error while executing at "))
+	if head == "" {
+		return cause
+	}
+	return cause + "\n" + head
 }

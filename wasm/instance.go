@@ -87,11 +87,11 @@ func checkEntry(m *wasmtime.Module, entry, path string) error {
 			continue
 		}
 		if ex.Type().FuncType() == nil {
-			return fmt.Errorf("%w: %s: export %q is not a function", ErrInvalidModule, path, entry)
+			return fmt.Errorf("%w: export %q is not a function", ErrInvalidModule, entry)
 		}
 		return nil
 	}
-	return fmt.Errorf("%w: %s: no exported function %q (select another with %s#FUNCTION)", ErrInvalidModule, path, entry, path)
+	return fmt.Errorf("%w: no exported function %q (select another with %s#FUNCTION)", ErrInvalidModule, entry, path)
 }
 
 func (i *Instance) checkImports() error {
@@ -167,5 +167,5 @@ func exitStatus(err error) (int, error) {
 			return int(code), nil
 		}
 	}
-	return TrapExitCode, &Trap{Message: strings.TrimSpace(err.Error())}
+	return TrapExitCode, &Trap{Message: formatTrap(err.Error())}
 }

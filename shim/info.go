@@ -1,0 +1,31 @@
+package shim
+
+import (
+	"io"
+	"slices"
+
+	"github.com/containerd/containerd/api/types"
+	"google.golang.org/protobuf/proto"
+)
+
+// Version is the wasmtee version, set at build time with -ldflags -X.
+var Version = "dev"
+
+// isInfoRequest reports whether containerd 2.x asks for the shim's runtime
+// info ("-info"); the 1.7 shim library predates that flag.
+func isInfoRequest(args []string) bool {
+	return slices.Contains(args, "-info") || slices.Contains(args, "--info")
+}
+
+// writeInfo prints the RuntimeInfo protobuf that containerd 2.x reads.
+func writeInfo(w io.Writer) error {
+	b, err := proto.Marshal(&types.RuntimeInfo{
+		Name:    RuntimeName,
+		Version: &types.RuntimeVersion{Version: Version},
+	})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
