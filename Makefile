@@ -1,0 +1,58 @@
+# wasmtee: a containerd shim that runs WebAssembly modules in protected processes.
+
+SHELL    := /bin/bash
+GO       ?= go
+PREFIX   ?= /usr/local
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/wasmtee/wasmtee/shim.Version=$(VERSION) -X github.com/wasmtee/wasmtee/cli.Version=$(VERSION)
+GOFILES  := $(shell find . -name '*.go' -not -path './.cache/*')
+# Unit tests skip test/e2e (build tag e2e) and the wasip1-only guest.
+FUZZTIME ?= 10s
+
+.PHONY: all deps test unit e2e lint fuzz demo bench install uninstall clean
+
+all: bin/containerd-shim-wasmtee-v1 bin/wasmtee
+
+bin/containerd-shim-wasmtee-v1: $(GOFILES) go.mod go.sum
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/containerd-shim-wasmtee-v1
+
+bin/wasmtee: $(GOFILES) go.mod go.sum
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/wasmtee
+
+deps:
+	scripts/deps.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./test/e2e/
+
+unit:
+	$(GO) test -count=1 ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./oci/
+
+e2e: all
+	$(GO) test -tags e2e -count=1 -timeout 40m -v ./test/e2e/
+
+# The README's test command: installs what is missing, then lint, unit
+# tests, a short fuzz run and the end-to-end tests against containerd 1.6
+# and 2.4.2.
+test: deps all lint unit fuzz e2e
+
+demo: deps all
+	scripts/demo.sh
+
+bench: deps all
+	scripts/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 bin/containerd-shim-wasmtee-v1 bin/wasmtee $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/containerd-shim-wasmtee-v1 $(DESTDIR)$(PREFIX)/bin/wasmtee
+
+clean:
+	rm -rf bin

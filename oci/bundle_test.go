@@ -1,0 +1,132 @@
+package oci
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+func baseSpec() *specs.Spec {
+	return &specs.Spec{
+		Process: &specs.Process{Args: []string{"/app.wasm", "a"}, Env: []string{"A=1"}, Cwd: "/"},
+		Root:    &specs.Root{Path: "rootfs"},
+	}
+}
+
+func TestLoadMapsProcess(t *testing.T) {
+	dir := t.TempDir()
+	limit := int64(64 << 20)
+	s := baseSpec()
+	s.Process.Cwd = "/work"
+	s.Process.User = specs.User{UID: 1000, GID: 1001}
+	s.Root.Readonly = true
+	s.Linux = &specs.Linux{Resources: &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}}}
+	s.Mounts = []specs.Mount{
+		{Destination: "/proc", Type: "proc", Source: "proc"},
+		{Destination: "/data", Type: "bind", Source: dir, Options: []string{"rbind", "ro"}},
+		{Destination: "/out/", Source: dir, Options: []string{"rbind", "rw"}},
+	}
+	w, err := Load(s, "/rootfs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Workload{
+		ModulePath:  "/app.wasm",
+		Entry:       DefaultEntry,
+		Args:        []string{"/app.wasm", "a"},
+		Env:         []string{"A=1", "PWD=/work"},
+		MemoryLimit: limit,
+		UID:         1000,
+		GID:         1001,
+		Preopens: []Preopen{
+			{Host: "/rootfs", Guest: "/", ReadOnly: true},
+			{Host: dir, Guest: "/data", ReadOnly: true},
+			{Host: dir, Guest: "/out"},
+		},
+	}
+	if !reflect.DeepEqual(w, want) {
+		t.Fatalf("got %+v\nwant %+v", w, want)
+	}
+}
+
+func TestLoadEntry(t *testing.T) {
+	for _, tc := range []struct {
+		arg0, cwd, path, entry string
+	}{
+		{"/m.wasm#run", "/", "/m.wasm", "run"},
+		{"m.wasm", "/app", "/app/m.wasm", DefaultEntry},
+		{"./x/../m.wasm", "", "/m.wasm", DefaultEntry},
+	} {
+		s := baseSpec()
+		s.Process.Args[0], s.Process.Cwd = tc.arg0, tc.cwd
+		w, err := Load(s, "/r")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.arg0, err)
+		}
+		if w.ModulePath != tc.path || w.Entry != tc.entry {
+			t.Errorf("%s: got %s#%s, want %s#%s", tc.arg0, w.ModulePath, w.Entry, tc.path, tc.entry)
+		}
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	for name, mutate := range map[string]func(*specs.Spec){
+		"no process":      func(s *specs.Spec) { s.Process = nil },
+		"terminal":        func(s *specs.Spec) { s.Process.Terminal = true },
+		"no args":         func(s *specs.Spec) { s.Process.Args = nil },
+		"empty function":  func(s *specs.Spec) { s.Process.Args[0] = "/m.wasm#" },
+		"relative dest":   func(s *specs.Spec) { s.Mounts = []specs.Mount{{Destination: "data", Type: "bind", Source: "/tmp"}} },
+		"dotdot dest":     func(s *specs.Spec) { s.Mounts = []specs.Mount{{Destination: "/a/../..", Type: "bind", Source: "/tmp"}} },
+		"relative source": func(s *specs.Spec) { s.Mounts = []specs.Mount{{Destination: "/d", Type: "bind", Source: "tmp"}} },
+		"missing source": func(s *specs.Spec) {
+			s.Mounts = []specs.Mount{{Destination: "/d", Type: "bind", Source: "/nonexistent-wasmtee"}}
+		},
+		"dotdot in source": func(s *specs.Spec) {
+			s.Mounts = []specs.Mount{{Destination: "/d", Type: "bind", Source: "/tmp/../etc"}}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := baseSpec()
+			mutate(s)
+			if _, err := Load(s, "/r"); !errors.Is(err, ErrInvalidSpec) {
+				t.Fatalf("got %v, want ErrInvalidSpec", err)
+			}
+		})
+	}
+}
+
+func TestReadSpecMalformed(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte("{not json"), 0o644)
+	if _, err := ReadSpec(dir); !errors.Is(err, ErrInvalidSpec) {
+		t.Fatalf("got %v, want ErrInvalidSpec", err)
+	}
+}
+
+func TestOpenModuleStaysInRootfs(t *testing.T) {
+	root := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "host.wasm")
+	os.WriteFile(outside, []byte("\x00asm"), 0o644)
+	os.WriteFile(filepath.Join(root, "in.wasm"), []byte("\x00asm"), 0o644)
+	os.Symlink(outside, filepath.Join(root, "abs.wasm"))
+	os.Symlink("../../../../../../.."+outside, filepath.Join(root, "rel.wasm"))
+	os.Symlink("in.wasm", filepath.Join(root, "ok.wasm"))
+	os.Mkdir(filepath.Join(root, "dir.wasm"), 0o755)
+	for _, p := range []string{"/in.wasm", "/ok.wasm"} {
+		f, err := OpenModule(root, p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		f.Close()
+	}
+	for _, p := range []string{"/abs.wasm", "/rel.wasm", "/missing.wasm", "/dir.wasm", "/", "/../" + filepath.Base(outside)} {
+		if f, err := OpenModule(root, p); !errors.Is(err, ErrModuleNotFound) {
+			f.Close()
+			t.Errorf("%s: got %v, want ErrModuleNotFound", p, err)
+		}
+	}
+}

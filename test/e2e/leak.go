@@ -1,0 +1,285 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const (
+	fifoDir   = "/run/containerd/fifo" // ctr's stdio FIFOs, whatever the daemon
+	socketDir = "/run/wasmtee/s"       // the shim's ttrpc sockets
+	leakGrace = 3 * time.Second
+)
+
+// snapshot is what existed before a test, so that only what the test added counts.
+type snapshot struct {
+	fifos, sockets, mounts map[string]bool
+}
+
+func (d *daemon) snapshot() snapshot {
+	return snapshot{fifos: dirNames(fifoDir), sockets: dirNames(socketDir), mounts: mountsUnder(d.dir)}
+}
+
+func (d *daemon) taskStateDir() string {
+	return filepath.Join(d.dir, "state", "io.containerd.runtime.v2.task", namespace)
+}
+
+// leaks lists what a test left behind: shim processes (the shim and its re-executed
+// module hosts share the binary; see shimProcs), mounts under the daemon dir, task bundles, new FIFO
+// dirs and shim sockets, and containers or snapshots of the test's container IDs.
+func (d *daemon) leaks(before snapshot, ids []string) (found []string, pids []int, mounts []string) {
+	for _, p := range shimProcs() {
+		pids = append(pids, p.pid)
+		found = append(found, fmt.Sprintf("shim process %d: %s (cwd %s)", p.pid, p.cmdline, p.cwd))
+	}
+	for m := range mountsUnder(d.dir) {
+		if !d.mounts0[m] && !before.mounts[m] {
+			mounts = append(mounts, m)
+			found = append(found, "mount "+m)
+		}
+	}
+	for n := range dirNames(d.taskStateDir()) {
+		found = append(found, "task state "+filepath.Join(d.taskStateDir(), n))
+	}
+	for n := range dirNames(fifoDir) {
+		if !before.fifos[n] {
+			found = append(found, "FIFO dir "+filepath.Join(fifoDir, n))
+		}
+	}
+	for n := range dirNames(socketDir) {
+		if !before.sockets[n] {
+			found = append(found, "shim socket "+filepath.Join(socketDir, n))
+		}
+	}
+	if len(ids) > 0 {
+		for _, what := range []string{"containers", "snapshots"} {
+			r := d.ctr(30*time.Second, what, "ls")
+			if r.Code != 0 {
+				found = append(found, fmt.Sprintf("cannot list %s: %s", what, r))
+				continue
+			}
+			for _, line := range strings.Split(r.Stdout, "\n")[1:] {
+				f := strings.Fields(line)
+				if len(f) > 0 && ownedBy(f[0], ids) {
+					found = append(found, what[:len(what)-1]+" "+f[0])
+				}
+			}
+		}
+	}
+	sort.Strings(found)
+	return found, pids, mounts
+}
+
+// ownedBy: key is one of ids, or a snapshot key made from one ("ID-snap").
+func ownedBy(key string, ids []string) bool {
+	for _, id := range ids {
+		if key == id || strings.HasPrefix(key, id+"-") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkLeaks fails t if anything is left after the grace period, then cleans up what it
+// can so that the next test starts clean.
+func (d *daemon) checkLeaks(t testingT, before snapshot, ids []string) {
+	t.Helper()
+	deadline := time.Now().Add(leakGrace)
+	var found []string
+	var pids []int
+	var mounts []string
+	for {
+		found, pids, mounts = d.leaks(before, ids)
+		if len(found) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(found) == 0 {
+		return
+	}
+	t.Errorf("containerd %s: left behind after %v:\n  %s", d.version, leakGrace, strings.Join(found, "\n  "))
+	d.forceCleanup(t, before, ids, pids, mounts)
+}
+
+func (d *daemon) forceCleanup(t testingT, before snapshot, ids []string, pids []int, mounts []string) {
+	for _, id := range ids {
+		d.ctr(20*time.Second, "task", "kill", "-s", "SIGKILL", id)
+		d.ctr(20*time.Second, "task", "delete", "-f", id)
+		d.ctr(20*time.Second, "containers", "delete", id)
+		d.ctr(20*time.Second, "snapshots", "rm", id)
+		d.ctr(20*time.Second, "snapshots", "rm", id+"-snap")
+	}
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(mounts))) // deepest first
+	for _, m := range mounts {
+		if err := syscall.Unmount(m, 0); err != nil {
+			syscall.Unmount(m, syscall.MNT_DETACH)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	for n := range dirNames(d.taskStateDir()) {
+		os.RemoveAll(filepath.Join(d.taskStateDir(), n))
+	}
+	for n := range dirNames(fifoDir) {
+		if !before.fifos[n] {
+			os.RemoveAll(filepath.Join(fifoDir, n))
+		}
+	}
+	for n := range dirNames(socketDir) {
+		if !before.sockets[n] {
+			os.Remove(filepath.Join(socketDir, n))
+		}
+	}
+	if left, _, _ := d.leaks(before, ids); len(left) > 0 {
+		t.Logf("containerd %s: still left after forced cleanup:\n  %s", d.version, strings.Join(left, "\n  "))
+	}
+}
+
+// testingT is the part of *testing.T the leak check needs.
+type testingT interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Logf(format string, args ...any)
+}
+
+type procInfo struct {
+	pid, ppid    int
+	cmdline, cwd string
+}
+
+// shimProcs are the live processes running the shim binary under test, less those that
+// provably serve some other daemon (a developer's own, on a shared machine): a shim whose
+// -address is outside our daemon dirs, and the children of such a shim.
+func shimProcs() []procInfo {
+	ents, _ := os.ReadDir("/proc")
+	var all []procInfo
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		dir := "/proc/" + e.Name()
+		exe, err := os.Readlink(dir + "/exe")
+		if err != nil || strings.TrimSuffix(exe, " (deleted)") != env.shim {
+			continue
+		}
+		st, _ := os.ReadFile(dir + "/stat")
+		if isZombie(st) {
+			continue
+		}
+		cmd, _ := os.ReadFile(dir + "/cmdline")
+		cwd, _ := os.Readlink(dir + "/cwd")
+		all = append(all, procInfo{pid, statPPid(st), strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " ")), cwd})
+	}
+	foreign := map[int]bool{}
+	for _, p := range all {
+		if a := flagValue(p.cmdline, "-address"); a != "" && !underDaemonDir(a) {
+			foreign[p.pid] = true
+		}
+	}
+	var out []procInfo
+	for _, p := range all {
+		if !foreign[p.pid] && !foreign[p.ppid] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func underDaemonDir(path string) bool {
+	for _, v := range versions {
+		if strings.HasPrefix(path, daemonDir(v)+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// flagValue finds "-name value" in a space-joined command line.
+func flagValue(cmdline, name string) string {
+	f := strings.Fields(cmdline)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == name || f[i] == "-"+name {
+			return f[i+1]
+		}
+	}
+	return ""
+}
+
+// statPPid reads the parent pid from /proc/PID/stat ("pid (comm) S ppid ...").
+func statPPid(stat []byte) int {
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
+}
+
+// isZombie reads the state field of /proc/PID/stat ("pid (comm) S ...").
+func isZombie(stat []byte) bool {
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
+}
+
+// mountsUnder lists mount points at or under dir, from /proc/self/mountinfo.
+func mountsUnder(dir string) map[string]bool {
+	b, _ := os.ReadFile("/proc/self/mountinfo")
+	out := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		mp := unescapeMount(f[4])
+		if mp == dir || strings.HasPrefix(mp, dir+"/") {
+			out[mp] = true
+		}
+	}
+	return out
+}
+
+// unescapeMount undoes mountinfo's octal escapes (\040 for space and so on).
+func unescapeMount(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func dirNames(dir string) map[string]bool {
+	ents, _ := os.ReadDir(dir)
+	out := map[string]bool{}
+	for _, e := range ents {
+		out[e.Name()] = true
+	}
+	return out
+}
