@@ -16,11 +16,14 @@ const DefaultCacheMaxBytes = 4 << 30
 const cacheSuffix = ".cwasm"
 
 // Cache stores compiled modules on the node, one file per key. Writes are
-// atomic (temp file + rename); the directory must be private to its owner,
-// because cached native code is loaded without re-validation.
+// atomic (temp file + rename). Every entry carries an HMAC-SHA256 under a
+// node key kept in the (owner-only) directory, and is verified before it
+// reaches wasmtime's deserializer: a damaged or planted entry is discarded
+// and the module compiled again, never loaded.
 type Cache struct {
 	Dir      string
 	MaxBytes int64
+	key      []byte
 }
 
 // OpenCache creates dir (mode 0700) if needed and refuses a directory that
@@ -39,18 +42,27 @@ func OpenCache(dir string, maxBytes int64) (*Cache, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultCacheMaxBytes
 	}
-	return &Cache{Dir: dir, MaxBytes: maxBytes}, nil
+	key, err := nodeKey(dir)
+	if err != nil {
+		return nil, fmt.Errorf("compile cache %s: %w", dir, err)
+	}
+	return &Cache{Dir: dir, MaxBytes: maxBytes, key: key}, nil
 }
 
 // Path is where the entry for key lives.
 func (c *Cache) Path(key string) string { return filepath.Join(c.Dir, key+cacheSuffix) }
 
-// Lookup returns the path of the entry for key if it exists, and marks it
-// as recently used.
+// Lookup returns the path of the entry for key if it exists and its MAC
+// verifies, and marks it as recently used. An entry that fails
+// verification is removed.
 func (c *Cache) Lookup(key string) (string, bool) {
 	p := c.Path(key)
 	st, err := os.Stat(p)
 	if err != nil || !st.Mode().IsRegular() {
+		return "", false
+	}
+	if err := c.verify(key); err != nil {
+		c.Remove(key)
 		return "", false
 	}
 	now := time.Now()
@@ -75,11 +87,18 @@ func (c *Cache) Store(key string, data []byte) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("compile cache: %w", err)
 	}
+	if err := writeAtomic(c.macPath(key), c.mac(key, data)); err != nil {
+		c.Remove(key)
+		return fmt.Errorf("compile cache: %w", err)
+	}
 	return c.trim()
 }
 
 // Remove drops the entry for key.
-func (c *Cache) Remove(key string) { os.Remove(c.Path(key)) }
+func (c *Cache) Remove(key string) {
+	os.Remove(c.Path(key))
+	os.Remove(c.macPath(key))
+}
 
 func (c *Cache) trim() error {
 	entries, err := os.ReadDir(c.Dir)
@@ -107,6 +126,7 @@ func (c *Cache) trim() error {
 	sort.Slice(files, func(i, j int) bool { return files[i].mtime.Before(files[j].mtime) })
 	for i := 0; total > c.MaxBytes && i < len(files)-1; i++ {
 		if os.Remove(files[i].path) == nil {
+			os.Remove(strings.TrimSuffix(files[i].path, cacheSuffix) + macSuffix)
 			total -= files[i].size
 		}
 	}
