@@ -1,0 +1,179 @@
+package shim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
+	"github.com/containerd/containerd/api/types/task"
+	"github.com/containerd/containerd/errdefs"
+	"github.com/containerd/containerd/namespaces"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/wasmtee/wasmtee/enclave"
+	"github.com/wasmtee/wasmtee/oci"
+)
+
+// fakeHost is a module host that exits when told to, or at once on Start.
+type fakeHost struct {
+	exitOnStart bool
+	once        sync.Once
+	done        chan struct{}
+	status      int
+	signals     []syscall.Signal
+}
+
+func newFakeHost(exitOnStart bool) *fakeHost {
+	return &fakeHost{exitOnStart: exitOnStart, done: make(chan struct{})}
+}
+
+func (h *fakeHost) Pid() int { return 4242 }
+func (h *fakeHost) Start(context.Context) error {
+	if h.exitOnStart {
+		h.exit(7)
+		time.Sleep(20 * time.Millisecond) // let the exit handler race us
+	}
+	return nil
+}
+func (h *fakeHost) Signal(sig syscall.Signal) error {
+	h.signals = append(h.signals, sig)
+	if sig == syscall.SIGKILL || sig == syscall.SIGTERM {
+		h.exit(128 + int(sig))
+	}
+	return nil
+}
+func (h *fakeHost) exit(code int)          { h.once.Do(func() { h.status = code; close(h.done) }) }
+func (h *fakeHost) Done() <-chan struct{}  { return h.done }
+func (h *fakeHost) Exit() (int, time.Time) { return h.status, time.Unix(1, 0) }
+func (h *fakeHost) Close() error           { return nil }
+
+func newTestService(t *testing.T, id string, h *fakeHost) (*service, context.Context) {
+	t.Helper()
+	s := &service{events: make(chan any, 16), containers: map[string]*container{}}
+	c := &container{id: id, host: h, status: task.Status_CREATED, exited: make(chan struct{})}
+	s.containers[id] = c
+	go s.watchExit(c)
+	return s, namespaces.WithNamespace(context.Background(), "test")
+}
+
+func topics(t *testing.T, s *service, n int) []string {
+	t.Helper()
+	var out []string
+	for i := 0; i < n; i++ {
+		select {
+		case e := <-s.events:
+			out = append(out, topic(e))
+		case <-time.After(2 * time.Second):
+			t.Fatalf("got events %v, waiting for %d", out, n)
+		}
+	}
+	return out
+}
+
+func TestStartBeforeExitEvenWhenModuleExitsAtOnce(t *testing.T) {
+	h := newFakeHost(true)
+	s, ctx := newTestService(t, "c1", h)
+	if _, err := s.Start(ctx, &taskAPI.StartRequest{ID: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	got := topics(t, s, 2)
+	if got[0] != "/tasks/start" || got[1] != "/tasks/exit" {
+		t.Fatalf("events %v, want start then exit", got)
+	}
+	w, err := s.Wait(ctx, &taskAPI.WaitRequest{ID: "c1"})
+	if err != nil || w.ExitStatus != 7 {
+		t.Fatalf("wait: %v %v, want 7", w, err)
+	}
+	if _, err := s.Delete(ctx, &taskAPI.DeleteRequest{ID: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := topics(t, s, 1); got[0] != "/tasks/delete" {
+		t.Fatalf("events %v, want delete", got)
+	}
+	if _, err := s.State(ctx, &taskAPI.StateRequest{ID: "c1"}); !errdefs.IsNotFound(err) {
+		t.Fatalf("state after delete: %v, want not found", err)
+	}
+}
+
+func TestLifecycleRules(t *testing.T) {
+	h := newFakeHost(false)
+	s, ctx := newTestService(t, "c2", h)
+	st, _ := s.State(ctx, &taskAPI.StateRequest{ID: "c2"})
+	if st.Status != task.Status_CREATED || st.Pid != 4242 {
+		t.Fatalf("state %v, want CREATED pid 4242", st)
+	}
+	s.Start(ctx, &taskAPI.StartRequest{ID: "c2"})
+	if _, err := s.Start(ctx, &taskAPI.StartRequest{ID: "c2"}); !errdefs.IsFailedPrecondition(err) {
+		t.Fatalf("second start: %v", err)
+	}
+	if _, err := s.Delete(ctx, &taskAPI.DeleteRequest{ID: "c2"}); !errdefs.IsFailedPrecondition(err) {
+		t.Fatalf("delete running: %v", err)
+	}
+	if _, err := s.Kill(ctx, &taskAPI.KillRequest{ID: "c2", Signal: uint32(syscall.SIGTERM)}); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := s.Wait(ctx, &taskAPI.WaitRequest{ID: "c2"})
+	if w.ExitStatus != 143 {
+		t.Fatalf("exit %d, want 143", w.ExitStatus)
+	}
+	if _, err := s.Kill(ctx, &taskAPI.KillRequest{ID: "c2", Signal: 9}); !errdefs.IsNotFound(err) {
+		t.Fatalf("kill after exit: %v, want not found", err)
+	}
+	if st, _ := s.State(ctx, &taskAPI.StateRequest{ID: "c2"}); st.Status != task.Status_STOPPED || st.ExitStatus != 143 {
+		t.Fatalf("state %v, want STOPPED 143", st)
+	}
+	if got := topics(t, s, 2); got[0] != "/tasks/start" || got[1] != "/tasks/exit" {
+		t.Fatalf("events %v", got)
+	}
+	for _, err := range []error{
+		func() error { _, err := s.Exec(ctx, &taskAPI.ExecProcessRequest{ID: "c2"}); return err }(),
+		func() error { _, err := s.Pause(ctx, &taskAPI.PauseRequest{ID: "c2"}); return err }(),
+		func() error { _, err := s.Update(ctx, &taskAPI.UpdateTaskRequest{ID: "c2"}); return err }(),
+		func() error { _, err := s.Wait(ctx, &taskAPI.WaitRequest{ID: "c2", ExecID: "e"}); return err }(),
+	} {
+		if !errdefs.IsNotImplemented(err) {
+			t.Errorf("got %v, want not implemented", err)
+		}
+	}
+}
+
+func TestDeleteCreatedKillsHost(t *testing.T) {
+	h := newFakeHost(false)
+	s, ctx := newTestService(t, "c3", h)
+	r, err := s.Delete(ctx, &taskAPI.DeleteRequest{ID: "c3"})
+	if err != nil || r.ExitStatus != 137 || len(h.signals) != 1 || h.signals[0] != syscall.SIGKILL {
+		t.Fatalf("delete created: %v %v signals %v", r, err, h.signals)
+	}
+	if got := topics(t, s, 2); got[0] != "/tasks/exit" || got[1] != "/tasks/delete" {
+		t.Fatalf("events %v", got)
+	}
+}
+
+func TestErrorBoundaryCodes(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code codes.Code
+	}{
+		{fmt.Errorf("x: %w", oci.ErrInvalidSpec), codes.InvalidArgument},
+		{fmt.Errorf("x: %w", oci.ErrModuleNotFound), codes.InvalidArgument},
+		{fmt.Errorf("create: %w", enclave.ErrInvalid), codes.InvalidArgument},
+		{fmt.Errorf("create: %w", enclave.ErrUnsupported), codes.Unimplemented},
+		{errExec, codes.Unimplemented},
+		{wrapf(errNotFound, "container x"), codes.NotFound},
+		{errors.New("boom"), codes.Unknown},
+	} {
+		got := toGRPC(tc.err)
+		if status.Code(got) != tc.code {
+			t.Errorf("%v: code %v, want %v", tc.err, status.Code(got), tc.code)
+		}
+		if st, _ := status.FromError(got); tc.code != codes.Unknown && st.Message() != tc.err.Error() {
+			t.Errorf("message %q, want %q", st.Message(), tc.err.Error())
+		}
+	}
+}

@@ -1,0 +1,62 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// TestCompileCache: the first start of a module compiles it, the next
+// starts load the compiled artifact from the node's cache; a damaged entry
+// is detected, discarded and compiled again.
+func TestCompileCache(t *testing.T) {
+	each(t, func(c *tc) {
+		cache := filepath.Join(c.d.dir, "cache")
+		entries, _ := filepath.Glob(filepath.Join(cache, "*.cwasm"))
+		for _, e := range entries {
+			os.Remove(e)
+		}
+		first := c.id()
+		c.expect(c.ctr(runArgs(c.ref("goguest"), first, nil, []string{"/goguest.wasm", "hello"})...), 0, "hello from wasm")
+		second := c.id()
+		c.expect(c.ctr(runArgs(c.ref("goguest"), second, nil, []string{"/goguest.wasm", "hello"})...), 0, "hello from wasm")
+		c.expectSource(first, "compile")
+		c.expectSource(second, "cache")
+
+		entries, _ = filepath.Glob(filepath.Join(cache, "*.cwasm"))
+		if len(entries) != 1 {
+			c.Fatalf("want 1 cache entry, have %v", entries)
+		}
+		data, err := os.ReadFile(entries[0])
+		if err != nil {
+			c.Fatal(err)
+		}
+		data[len(data)/2] ^= 0xff
+		if err := os.WriteFile(entries[0], data, 0o600); err != nil {
+			c.Fatal(err)
+		}
+		third := c.id()
+		c.expect(c.ctr(runArgs(c.ref("goguest"), third, nil, []string{"/goguest.wasm", "hello"})...), 0, "hello from wasm")
+		c.expectSource(third, "compile")
+	})
+}
+
+// expectSource checks the shim's "module host created" log line for id.
+func (c *tc) expectSource(id, source string) {
+	c.Helper()
+	log, err := os.ReadFile(filepath.Join(c.d.dir, "containerd.log"))
+	if err != nil {
+		c.Fatal(err)
+	}
+	re := regexp.MustCompile(`module host created" container_id=` + regexp.QuoteMeta(id) + ` .*source=(\w+)`)
+	m := re.FindSubmatch(log)
+	if m == nil {
+		c.Fatalf("no 'module host created' log line for %s", id)
+	}
+	if string(m[1]) != source {
+		c.Errorf("container %s: module loaded from %s, want %s", id, m[1], source)
+	}
+}
