@@ -37,8 +37,10 @@ type LaunchRequest struct {
 	Stdin, Stdout, Stderr *os.File
 	// AdditionalGIDs are the supplementary groups of the host process.
 	AdditionalGIDs []uint32
-	// Join, if set, is called with the host's PID before the module is
-	// loaded (to place the process in its cgroup).
+	// Join, if set, is called with the host's PID once the module is
+	// loaded, before anything of the module runs (to place the process in
+	// the container's cgroup). Compiling is the runtime's work, like
+	// unpacking an image: it is not charged to the container's limits.
 	Join func(pid int) error
 }
 
@@ -106,11 +108,6 @@ func (l *Launcher) command(req LaunchRequest, control *os.File) *exec.Cmd {
 }
 
 func (p *Process) load(ctx context.Context, req LaunchRequest, l *Launcher) (LoadInfo, error) {
-	if req.Join != nil {
-		if err := req.Join(p.pid); err != nil {
-			return LoadInfo{}, err
-		}
-	}
 	if err := p.enc.Encode(request{Op: "load", Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax}); err != nil {
 		return LoadInfo{}, p.diedOr(fmt.Errorf("send load: %w", err))
 	}
@@ -118,7 +115,15 @@ func (p *Process) load(ctx context.Context, req LaunchRequest, l *Launcher) (Loa
 	if err != nil {
 		return LoadInfo{}, err
 	}
-	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings}, replyErr(rep)
+	if err := replyErr(rep); err != nil {
+		return LoadInfo{}, err
+	}
+	if req.Join != nil {
+		if err := req.Join(p.pid); err != nil {
+			return LoadInfo{}, err
+		}
+	}
+	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings}, nil
 }
 
 // Process is one running module host.
@@ -202,6 +207,9 @@ func (p *Process) diedOr(err error) error {
 	case <-p.done:
 	case <-time.After(2 * time.Second):
 		return err
+	}
+	if p.status > 128 {
+		return fmt.Errorf("%w: killed by signal %d", ErrHostDied, p.status-128)
 	}
 	return fmt.Errorf("%w with status %d", ErrHostDied, p.status)
 }

@@ -90,6 +90,20 @@ func main() {
 		}
 		fmt.Fprintln(w, "done")
 		check(w.Flush())
+	case "alloc":
+		// alloc MIB: allocate and touch MIB MiB of memory, then report.
+		need(args, 1)
+		n, err := strconv.Atoi(args[0])
+		check(err)
+		blocks := make([][]byte, 0, n)
+		for i := 0; i < n; i++ {
+			b := make([]byte, 1<<20)
+			for j := 0; j < len(b); j += 4096 {
+				b[j] = 1
+			}
+			blocks = append(blocks, b)
+		}
+		fmt.Printf("allocated %d MiB\n", len(blocks))
 	case "cwd":
 		wd, err := os.Getwd()
 		check(err)
