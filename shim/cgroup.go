@@ -18,6 +18,10 @@ type cgroup interface {
 	// cgroup version (cgroup1/stats.Metrics or cgroup2/stats.Metrics).
 	stats() (any, error)
 	remove() error
+	// update applies new resource limits (in-place resize).
+	update(res *specs.LinuxResources) error
+	// raw is the cgroups library's handle, for the OOM watchers.
+	raw() any
 }
 
 // newCgroup creates the cgroup at path (linux.cgroupsPath) with the spec's
@@ -73,7 +77,15 @@ func (g v1group) remove() error {
 	return retry(func() error { return g.cg.Delete() })
 }
 
+func (g v1group) update(res *specs.LinuxResources) error { return g.cg.Update(res) }
+func (g v1group) raw() any                               { return g.cg }
+
 type v2group struct{ m *cgroup2.Manager }
+
+func (g v2group) update(res *specs.LinuxResources) error {
+	return g.m.Update(cgroup2.ToResources(res))
+}
+func (g v2group) raw() any { return g.m }
 
 func (g v2group) add(pid int) error { return g.m.AddProc(uint64(pid)) }
 

@@ -26,6 +26,7 @@ type container struct {
 	id     string
 	ns     string
 	bundle string
+	module string // module path in the rootfs; "" for a pod sandbox
 
 	host    moduleHost
 	stdio   *stdio

@@ -8,6 +8,7 @@ import (
 	eventstypes "github.com/containerd/containerd/api/events"
 	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
 	"github.com/containerd/containerd/api/types/task"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/oci"
@@ -47,45 +48,32 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 			c.release(ctx)
 		}
 	}()
-	if c.rootfs, err = mountRootfs(r.Bundle, r.Rootfs); err != nil {
-		return nil, err
-	}
-	w, err := oci.Load(spec, filepath.Join(r.Bundle, "rootfs"))
+	opts, err := decodeOptions(r.Options)
 	if err != nil {
 		return nil, err
 	}
-	module, err := oci.OpenModule(filepath.Join(r.Bundle, "rootfs"), w.ModulePath)
-	if err != nil {
-		return nil, err
-	}
-	defer module.Close()
 	if spec.Linux != nil && spec.Linux.CgroupsPath != "" {
 		if c.cgroup, err = newCgroup(spec.Linux.CgroupsPath, spec.Linux.Resources); err != nil {
 			return nil, err
 		}
 	}
-	if c.stdio, err = openStdio(ctx, c.stdPath); err != nil {
+	info := enclave.LoadInfo{Source: "sandbox"}
+	if isSandbox(spec) {
+		c.host = newSandboxHost()
+	} else if info, err = s.launch(ctx, c, r, spec, opts); err != nil {
 		return nil, err
 	}
-	req := enclave.LaunchRequest{
-		ID: r.ID, Workload: w, Module: module,
-		Stdin: c.stdio.in, Stdout: c.stdio.out, Stderr: c.stdio.err,
-		AdditionalGIDs: spec.Process.User.AdditionalGids,
+	if c.cgroup != nil && s.oom != nil {
+		if err := s.oom.Add(r.ID, c.cgroup.raw()); err != nil {
+			logger(ctx, r.ID).WithError(err).Warn("watch for OOM kills")
+		}
 	}
-	if c.cgroup != nil {
-		req.Join = c.cgroup.add
-	}
-	host, info, err := s.launcher.Launch(ctx, req)
-	c.stdio.releaseChild()
-	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", r.ID, err)
-	}
-	c.host = host
+	host := c.host
 	log := logger(ctx, r.ID)
 	for _, w := range info.Warnings {
 		log.Warn(w)
 	}
-	log.WithField("pid", host.Pid()).WithField("module", w.ModulePath).WithField("source", info.Source).Info("module host created")
+	log.WithField("pid", host.Pid()).WithField("module", c.module).WithField("source", info.Source).Info("module host created")
 
 	s.mu.Lock()
 	s.containers[r.ID] = c
@@ -99,6 +87,61 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 	})
 	go s.watchExit(c)
 	return &taskAPI.CreateTaskResponse{Pid: uint32(host.Pid())}, nil
+}
+
+// launch mounts the rootfs, maps the spec and starts the module host that
+// loads the module.
+func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTaskRequest, spec *specs.Spec, opts *Options) (enclave.LoadInfo, error) {
+	var err error
+	if c.rootfs, err = mountRootfs(r.Bundle, r.Rootfs); err != nil {
+		return enclave.LoadInfo{}, err
+	}
+	rootfs := filepath.Join(r.Bundle, "rootfs")
+	w, err := oci.Load(spec, rootfs)
+	if err != nil {
+		return enclave.LoadInfo{}, err
+	}
+	module, err := oci.OpenModule(rootfs, w.ModulePath)
+	if err != nil {
+		return enclave.LoadInfo{}, err
+	}
+	defer module.Close()
+	if c.stdio, err = openStdio(ctx, c.stdPath); err != nil {
+		return enclave.LoadInfo{}, err
+	}
+	req := enclave.LaunchRequest{
+		ID: r.ID, Workload: w, Module: module,
+		Stdin: c.stdio.in, Stdout: c.stdio.out, Stderr: c.stdio.err,
+		AdditionalGIDs: spec.Process.User.AdditionalGids,
+	}
+	if c.cgroup != nil {
+		req.Join = c.cgroup.add
+	}
+	host, info, err := s.launcherFor(opts).Launch(ctx, req)
+	c.stdio.releaseChild()
+	if err != nil {
+		return enclave.LoadInfo{}, fmt.Errorf("create %s: %w", r.ID, err)
+	}
+	c.host, c.module = host, w.ModulePath
+	return info, nil
+}
+
+// launcherFor applies a create request's runtime options to the shim's
+// launcher settings.
+func (s *service) launcherFor(o *Options) *enclave.Launcher {
+	l := *s.launcher
+	if o != nil {
+		switch {
+		case o.CacheDir == "-":
+			l.CacheDir = ""
+		case o.CacheDir != "":
+			l.CacheDir = o.CacheDir
+		}
+		if o.CacheMaxBytes > 0 {
+			l.CacheMax = o.CacheMaxBytes
+		}
+	}
+	return &l
 }
 
 // release takes down what Create set up. The host must have exited.

@@ -8,6 +8,7 @@ import (
 
 	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
 	"github.com/containerd/containerd/namespaces"
+	"github.com/containerd/containerd/pkg/oom"
 	"github.com/containerd/containerd/pkg/shutdown"
 	"github.com/containerd/containerd/runtime/v2/shim"
 	"github.com/containerd/log"
@@ -30,6 +31,8 @@ type service struct {
 	launcher *enclave.Launcher
 	events   chan any
 	shutdown shutdown.Service
+	// oom watches the containers' cgroups and queues TaskOOM events.
+	oom oom.Watcher
 
 	mu         sync.Mutex
 	containers map[string]*container
@@ -50,6 +53,11 @@ func newService(ctx context.Context, publisher shim.Publisher, sd shutdown.Servi
 		containers: map[string]*container{},
 	}
 	go s.forward(ctx, publisher)
+	if s.oom, err = newOOMWatcher(queuePublisher{s}); err != nil {
+		log.G(ctx).WithError(err).Warn("OOM events disabled")
+	} else {
+		go s.oom.Run(ctx)
+	}
 	sd.RegisterCallback(func(context.Context) error {
 		close(s.events)
 		return nil

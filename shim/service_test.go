@@ -10,9 +10,11 @@ import (
 	"time"
 
 	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
+	runtimeoptions "github.com/containerd/containerd/api/types/runtimeoptions/v1"
 	"github.com/containerd/containerd/api/types/task"
 	"github.com/containerd/containerd/errdefs"
 	"github.com/containerd/containerd/namespaces"
+	"github.com/containerd/containerd/protobuf"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -131,10 +133,12 @@ func TestLifecycleRules(t *testing.T) {
 	if got := topics(t, s, 2); got[0] != "/tasks/start" || got[1] != "/tasks/exit" {
 		t.Fatalf("events %v", got)
 	}
+	if _, err := s.Update(ctx, &taskAPI.UpdateTaskRequest{ID: "c2"}); !errdefs.IsFailedPrecondition(err) {
+		t.Errorf("update without cgroup: %v, want failed precondition", err)
+	}
 	for _, err := range []error{
 		func() error { _, err := s.Exec(ctx, &taskAPI.ExecProcessRequest{ID: "c2"}); return err }(),
 		func() error { _, err := s.Pause(ctx, &taskAPI.PauseRequest{ID: "c2"}); return err }(),
-		func() error { _, err := s.Update(ctx, &taskAPI.UpdateTaskRequest{ID: "c2"}); return err }(),
 		func() error { _, err := s.Wait(ctx, &taskAPI.WaitRequest{ID: "c2", ExecID: "e"}); return err }(),
 	} {
 		if !errdefs.IsNotImplemented(err) {
@@ -175,5 +179,47 @@ func TestErrorBoundaryCodes(t *testing.T) {
 		if st, _ := status.FromError(got); tc.code != codes.Unknown && st.Message() != tc.err.Error() {
 			t.Errorf("message %q, want %q", st.Message(), tc.err.Error())
 		}
+	}
+}
+
+func TestSandboxHostActsLikePause(t *testing.T) {
+	for sig, want := range map[syscall.Signal]int{syscall.SIGTERM: 0, syscall.SIGINT: 0, syscall.SIGKILL: 137} {
+		h := newSandboxHost()
+		h.Signal(syscall.SIGWINCH)
+		select {
+		case <-h.Done():
+			t.Fatal("sandbox ended on SIGWINCH")
+		default:
+		}
+		h.Signal(sig)
+		<-h.Done()
+		if got, _ := h.Exit(); got != want {
+			t.Errorf("%v: exit %d, want %d", sig, got, want)
+		}
+	}
+}
+
+func TestDecodeOptions(t *testing.T) {
+	any, err := protobuf.MarshalAnyToProto(&runtimeoptions.Options{ConfigBody: []byte("cache_dir = \"/c\"\ncache_max_bytes = 1024\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := decodeOptions(any)
+	if err != nil || o.CacheDir != "/c" || o.CacheMaxBytes != 1024 {
+		t.Fatalf("got %+v %v", o, err)
+	}
+	s := &service{launcher: &enclave.Launcher{CacheDir: "/default", CacheMax: 1}}
+	if l := s.launcherFor(o); l.CacheDir != "/c" || l.CacheMax != 1024 || s.launcher.CacheDir != "/default" {
+		t.Fatalf("launcher %+v (shared %+v)", l, s.launcher)
+	}
+	if l := s.launcherFor(&Options{CacheDir: "-"}); l.CacheDir != "" {
+		t.Fatalf("cache_dir \"-\" did not disable the cache: %+v", l)
+	}
+	bad, _ := protobuf.MarshalAnyToProto(&runtimeoptions.Options{ConfigBody: []byte("cache_dir = [")})
+	if _, err := decodeOptions(bad); !errdefs.IsInvalidArgument(err) {
+		t.Fatalf("bad TOML: %v", err)
+	}
+	if o, err := decodeOptions(nil); o != nil || err != nil {
+		t.Fatalf("no options: %v %v", o, err)
 	}
 }

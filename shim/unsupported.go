@@ -28,10 +28,6 @@ func (s *service) Checkpoint(ctx context.Context, r *taskAPI.CheckpointTaskReque
 	return nil, fmt.Errorf("checkpoint is not supported yet for wasm containers: %w", errNotImplemented)
 }
 
-func (s *service) Update(ctx context.Context, r *taskAPI.UpdateTaskRequest) (*ptypes.Empty, error) {
-	return nil, fmt.Errorf("update of resources is not supported yet for wasm containers: %w", errNotImplemented)
-}
-
 func (s *service) ResizePty(ctx context.Context, r *taskAPI.ResizePtyRequest) (*ptypes.Empty, error) {
 	return nil, fmt.Errorf("terminals are not supported yet for wasm containers: %w", errNotImplemented)
 }

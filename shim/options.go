@@ -1,0 +1,52 @@
+package shim
+
+import (
+	"fmt"
+	"os"
+
+	runtimeoptions "github.com/containerd/containerd/api/types/runtimeoptions/v1"
+	"github.com/containerd/containerd/protobuf/types"
+	"github.com/containerd/typeurl/v2"
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Options is the runtime handler's options table in containerd's config,
+//
+//	[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.wasmtee.options]
+//	  cache_dir = "/var/lib/wasmtee/cache"
+//	  cache_max_bytes = 4294967296
+//
+// which containerd passes to a non-runc shim as runtimeoptions.v1.Options
+// (a TOML body, or a path to a TOML file).
+type Options struct {
+	// CacheDir is the compile cache directory; "-" disables the cache.
+	CacheDir string `toml:"cache_dir"`
+	// CacheMaxBytes bounds the compile cache.
+	CacheMaxBytes int64 `toml:"cache_max_bytes"`
+}
+
+// decodeOptions reads the options of a create request; nil means none.
+func decodeOptions(a *types.Any) (*Options, error) {
+	if a == nil || a.GetTypeUrl() == "" {
+		return nil, nil
+	}
+	v, err := typeurl.UnmarshalAny(a)
+	if err != nil {
+		return nil, fmt.Errorf("%w: runtime options: %v", errInvalid, err)
+	}
+	ro, ok := v.(*runtimeoptions.Options)
+	if !ok {
+		return nil, fmt.Errorf("%w: runtime options of type %T are not wasmtee's (want runtimeoptions.v1.Options from an options table)", errInvalid, v)
+	}
+	body := ro.ConfigBody
+	if ro.ConfigPath != "" {
+		if body, err = os.ReadFile(ro.ConfigPath); err != nil {
+			return nil, fmt.Errorf("%w: runtime options: %v", errInvalid, err)
+		}
+	}
+	var o Options
+	if err := toml.Unmarshal(body, &o); err != nil {
+		return nil, fmt.Errorf("%w: runtime options: %v", errInvalid, err)
+	}
+	return &o, nil
+}
