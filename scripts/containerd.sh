@@ -5,6 +5,7 @@
 #                                             prints the socket path when the daemon answers
 #   scripts/containerd.sh stop DIR            stops the daemon, kills leftover shims, unmounts
 #                                             everything under DIR, removes DIR (safe to repeat)
+#   scripts/containerd.sh restart VERSION DIR restarts only the daemon (shims keep running)
 #   scripts/containerd.sh ctr VERSION         prints the ctr binary for VERSION
 #
 # The daemon uses only DIR/config.toml (never /etc/containerd, /var/lib/containerd,
@@ -22,7 +23,7 @@ MARKER=".wasmtee-containerd"
 log() { echo "containerd.sh: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 usage() {
-	sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -134,29 +135,12 @@ daemon_pid() {
 	fi
 }
 
-cmd_start() {
-	[ $# -eq 2 ] || usage
-	local v="$1" d bin ctr sock pid
+# launch_daemon VERSION DIR: start the daemon on DIR/config.toml and wait until it answers.
+launch_daemon() {
+	local v="$1" d="$2" bin ctr sock pid
 	bin="$(daemon_bin "$v")"
 	ctr="$(ctr_bin "$v")"
-	d="$(abs_dir "$2")"
-	[ -x "$bin" ] || die "$bin not found: run scripts/deps.sh"
-	[ -x "$ctr" ] || die "$ctr not found: run scripts/deps.sh"
-	[ -x "$BIN_DIR/containerd-shim-wasmtee-v1" ] ||
-		log "warning: $BIN_DIR/containerd-shim-wasmtee-v1 not found: wasmtee containers will not start"
-	if [ -n "$(daemon_pid "$d")" ]; then
-		die "a daemon is already running for $d (pid $(daemon_pid "$d")); stop it first"
-	fi
-	if [ -e "$d" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ] && [ ! -e "$d/$MARKER" ]; then
-		die "$d exists, is not empty and was not made by this script"
-	fi
-	mkdir -p "$d"
-	touch "$d/$MARKER"
-	mkdir -p "$d/root" "$d/state" "$d/opt" "$d/cni" "$d/cache"
-	write_config "$v" "$d"
 	sock="$d/containerd.sock"
-	# A unix socket path must fit in 108 bytes (the ttrpc one is 6 longer).
-	[ "${#sock}" -le 100 ] || die "socket path too long (${#sock} > 100): $sock"
 	rm -f "$d/containerd.pid" "$sock" "$sock.ttrpc"
 
 	# The daemon writes its own pid (the bash below execs into containerd) so it is right
@@ -186,6 +170,49 @@ cmd_start() {
 		fi
 		sleep 0.1
 	done
+}
+
+# restart VERSION DIR: stop only the daemon (its shims and containers keep running, as
+# on a node where containerd is restarted), then start it again on the same state.
+cmd_restart() {
+	[ $# -eq 2 ] || usage
+	local v="$1" d pid i
+	d="$(abs_dir "$2")"
+	[ -e "$d/$MARKER" ] || die "$d was not made by this script"
+	pid="$(daemon_pid "$d")"
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 100; i++)); do pid_alive "$pid" || break; sleep 0.1; done
+		pid_alive "$pid" && die "containerd (pid $pid) did not exit on SIGTERM within 10 s"
+	fi
+	launch_daemon "$v" "$d"
+	echo "$d/containerd.sock"
+}
+
+cmd_start() {
+	[ $# -eq 2 ] || usage
+	local v="$1" d bin ctr sock pid
+	bin="$(daemon_bin "$v")"
+	ctr="$(ctr_bin "$v")"
+	d="$(abs_dir "$2")"
+	[ -x "$bin" ] || die "$bin not found: run scripts/deps.sh"
+	[ -x "$ctr" ] || die "$ctr not found: run scripts/deps.sh"
+	[ -x "$BIN_DIR/containerd-shim-wasmtee-v1" ] ||
+		log "warning: $BIN_DIR/containerd-shim-wasmtee-v1 not found: wasmtee containers will not start"
+	if [ -n "$(daemon_pid "$d")" ]; then
+		die "a daemon is already running for $d (pid $(daemon_pid "$d")); stop it first"
+	fi
+	if [ -e "$d" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ] && [ ! -e "$d/$MARKER" ]; then
+		die "$d exists, is not empty and was not made by this script"
+	fi
+	mkdir -p "$d"
+	touch "$d/$MARKER"
+	mkdir -p "$d/root" "$d/state" "$d/opt" "$d/cni" "$d/cache"
+	write_config "$v" "$d"
+	sock="$d/containerd.sock"
+	# A unix socket path must fit in 108 bytes (the ttrpc one is 6 longer).
+	[ "${#sock}" -le 100 ] || die "socket path too long (${#sock} > 100): $sock"
+	launch_daemon "$v" "$d"
 	echo "$sock"
 }
 
@@ -325,6 +352,7 @@ cmd_stop() {
 [ $# -ge 1 ] || usage
 case "$1" in
 start) shift; cmd_start "$@" ;;
+restart) shift; cmd_restart "$@" ;;
 stop) shift; cmd_stop "$@" ;;
 ctr) [ $# -eq 2 ] || usage; ctr_bin "$2" ;;
 -h | --help | help) usage ;;
