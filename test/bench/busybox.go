@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	_ "crypto/sha256" // registers sha256 for go-digest
 	"encoding/json"
 	"fmt"
 	"os"
@@ -70,8 +71,8 @@ func writeBusyboxImage(out, ref string) error {
 	md := descriptor(ocispec.MediaTypeImageManifest, manifest)
 	md.Platform = &ocispec.Platform{Architecture: "amd64", OS: "linux"}
 	md.Annotations = map[string]string{
-		"io.containerd.image.name":  ref,
-		ocispec.AnnotationRefName: "bench",
+		"io.containerd.image.name": ref,
+		ocispec.AnnotationRefName:  "bench",
 	}
 	index, err := json.Marshal(ocispec.Index{
 		Versioned: specs.Versioned{SchemaVersion: 2},

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// daemonResult is everything measured on one daemon.
+type daemonResult struct {
+	version  string // "2.4" or "1.6"
+	server   string // what the daemon reports, e.g. 2.4.2+unknown
+	runcShim string // version of the runc shim it used
+	cold     map[string][]sample
+	warnings []string
+	large    *largeResult
+	phases   phaseTable
+}
+
+// results of the whole run, for the report.
+type results struct {
+	cfg       config
+	machine   machine
+	workloads []workload // cold-start rows; the first is the wasm baseline, runcKey the runc one
+	sizes     map[string]int64
+	large     *largeModule
+	largeWl   workload
+	largeNote string // why the large module was skipped
+	daemons   []daemonResult
+	leftovers []string
+	took      time.Duration // the whole run, up to the report
+}
+
+const (
+	helloKey   = "hello"
+	runcKey    = "runc"
+	goguestKey = "goguest"
+)
+
+func run(ctx context.Context, c config) (err error) {
+	t0 := time.Now()
+	for _, f := range []string{"bin/wasmtee", "bin/containerd-shim-wasmtee-v1", "scripts/containerd.sh"} {
+		if _, err := os.Stat(filepath.Join(c.repo, f)); err != nil {
+			return fmt.Errorf("%s missing (run `make bench`, which builds bin/ first): %w", f, err)
+		}
+	}
+	benchDir := filepath.Join(c.repo, ".cache", "bench")
+	if err := os.MkdirAll(benchDir, 0o755); err != nil {
+		return err
+	}
+	host := snapshotHost(c.repo, c.versions)
+	checked := false
+	defer func() { // on the error path: clean up what can be, say what is left
+		if !checked {
+			for _, l := range host.cleanupAndCheck() {
+				fmt.Fprintln(os.Stderr, "bench: WARNING: left behind:", l)
+			}
+		}
+	}()
+	work, err := os.MkdirTemp(benchDir, "work-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	res := &results{cfg: c, sizes: map[string]int64{}}
+	step("building images")
+	imgs, err := buildSmallImages(ctx, c.repo, work)
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{"hello", "goguest"} {
+		if st, err := os.Stat(filepath.Join(work, name+".wasm")); err == nil {
+			res.sizes[name] = st.Size()
+		}
+	}
+	byName := map[string]image{}
+	for _, im := range imgs {
+		byName[im.name] = im
+	}
+	res.workloads = []workload{
+		{key: helloKey, label: "wasm hello (hello.wat)", short: "wasm hello", runtime: runtimeWasm, ref: byName["hello"].ref, want: "hello from wat"},
+		{key: runcKey, label: "runc busybox `/bin/echo hi`", short: "runc echo", runtime: runtimeRunc, ref: byName["busybox"].ref,
+			args: []string{"/bin/echo", "hi"}, want: "hi"},
+		{key: goguestKey, label: "wasm Go guest `/goguest.wasm hello`", short: "wasm Go guest", runtime: runtimeWasm, ref: byName["goguest"].ref,
+			args: []string{"/goguest.wasm", "hello"}, want: "hello from wasm"},
+	}
+
+	if c.skipLarge {
+		res.largeNote = "skipped (-skip-large)"
+	} else {
+		step("fetching the large module (" + largePackage + ")")
+		res.large, res.largeNote = fetchLarge(ctx, c.repo)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if res.large != nil {
+			im := newImage(work, strings.TrimSuffix(filepath.Base(res.large.path), ".wasm"))
+			if err := wasmImage(ctx, c.repo, im, res.large.path); err != nil {
+				return err
+			}
+			imgs = append(imgs, im)
+			res.largeWl = workload{key: im.name, label: filepath.Base(res.large.path), short: filepath.Base(res.large.path) + " cached", runtime: runtimeWasm, ref: im.ref,
+				args: []string{"/" + filepath.Base(res.large.path), "--help"}, want: "flite"}
+		} else {
+			fmt.Fprintln(os.Stderr, "bench: NOTE: large-module benchmark skipped:", res.largeNote)
+		}
+	}
+
+	for _, v := range c.versions {
+		dr, err := benchDaemon(ctx, c, v, imgs, res)
+		if err != nil {
+			return err
+		}
+		res.daemons = append(res.daemons, dr)
+	}
+	res.leftovers, checked = host.cleanupAndCheck(), true
+	res.machine = describeMachine(ctx, c.repo)
+	res.took = time.Since(t0)
+
+	report := res.markdown()
+	fmt.Println(report.results)
+	for _, l := range res.leftovers {
+		fmt.Fprintln(os.Stderr, "bench: WARNING: left behind:", l)
+	}
+	if c.out != "" {
+		if err := os.MkdirAll(filepath.Dir(c.out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(c.out, []byte(report.document), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, "bench: wrote", c.out)
+	}
+	return nil
+}
+
+// benchDaemon runs every measurement on one fresh daemon, and always stops it.
+func benchDaemon(ctx context.Context, c config, version string, imgs []image, res *results) (dr daemonResult, err error) {
+	dr.version = version
+	step("starting containerd " + version)
+	d, err := startDaemon(ctx, c.repo, version)
+	if err != nil {
+		return dr, err
+	}
+	defer func() {
+		step("stopping containerd " + version)
+		d.removeContainers()
+		if serr := d.stop(); serr != nil {
+			err = errors.Join(err, fmt.Errorf("stopping containerd %s: %w", version, serr))
+		}
+	}()
+	dr.server, dr.runcShim = d.serverVersion(ctx), d.runcShim
+	for _, im := range imgs {
+		if err := d.importImage(ctx, im.tar, im.ref); err != nil {
+			return dr, err
+		}
+	}
+
+	step(fmt.Sprintf("containerd %s: cold starts, %d rounds of %d workloads after a warm-up round", version, c.n, len(res.workloads)))
+	dr.cold, dr.warnings, err = coldStarts(ctx, d, res.workloads, c.n)
+	if err != nil {
+		return dr, err
+	}
+	if res.large != nil {
+		step(fmt.Sprintf("containerd %s: large module %s", version, filepath.Base(res.large.path)))
+		lr, err := measureLarge(ctx, d, res.largeWl, c.cached, c.nocache)
+		if err != nil {
+			return dr, err
+		}
+		dr.large = &lr
+		dr.warnings = append(dr.warnings, lr.warnings...)
+	}
+	var cols []phaseColumn
+	for _, w := range res.workloads {
+		cols = append(cols, phaseColumn{label: w.short, wasm: w.wasm(), runs: dr.cold[w.key]})
+	}
+	if dr.large != nil {
+		cols = append(cols, phaseColumn{label: res.largeWl.short, wasm: true, runs: dr.large.cached})
+	}
+	dr.phases = breakDown(d.logPath(), cols)
+	for _, l := range d.leftoverContainers(ctx) {
+		dr.warnings = append(dr.warnings, "still in containerd "+version+" at the end: "+l)
+	}
+	for _, w := range dr.warnings {
+		fmt.Fprintln(os.Stderr, "bench: WARNING:", w)
+	}
+	return dr, ctx.Err()
+}
+
+func step(s string) { fmt.Fprintf(os.Stderr, "bench: %s: %s\n", time.Now().Format("15:04:05"), s) }
