@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 
@@ -64,9 +63,7 @@ func (h *host) serve() int {
 // load compiles (or loads from cache) the module and prepares its WASI view.
 func load(req request) (*wasm.Instance, reply) {
 	var rep reply
-	mod := os.NewFile(moduleFD, "module")
-	code, err := io.ReadAll(mod)
-	mod.Close()
+	code, err := mapModule(os.NewFile(moduleFD, "module"))
 	if err != nil {
 		return nil, reply{Error: fmt.Sprintf("read module %s: %v", req.Workload.ModulePath, err)}
 	}

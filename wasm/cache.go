@@ -61,12 +61,17 @@ func (c *Cache) Lookup(key string) (string, bool) {
 	if err != nil || !st.Mode().IsRegular() {
 		return "", false
 	}
-	if err := c.verify(key); err != nil {
-		c.Remove(key)
-		return "", false
+	if !c.stampValid(key, st) {
+		if err := c.verify(key); err != nil {
+			c.Remove(key)
+			return "", false
+		}
+		_ = c.writeStamp(key, st)
 	}
+	// The stamp's mtime is the entry's last use; the artifact itself is
+	// never touched, so that its ctime stays what the stamp recorded.
 	now := time.Now()
-	_ = os.Chtimes(p, now, now)
+	_ = os.Chtimes(c.stampPath(key), now, now)
 	return p, true
 }
 
@@ -91,6 +96,9 @@ func (c *Cache) Store(key string, data []byte) error {
 		c.Remove(key)
 		return fmt.Errorf("compile cache: %w", err)
 	}
+	if st, err := os.Stat(c.Path(key)); err == nil {
+		_ = c.writeStamp(key, st)
+	}
 	return c.trim()
 }
 
@@ -98,6 +106,7 @@ func (c *Cache) Store(key string, data []byte) error {
 func (c *Cache) Remove(key string) {
 	os.Remove(c.Path(key))
 	os.Remove(c.macPath(key))
+	os.Remove(c.stampPath(key))
 }
 
 func (c *Cache) trim() error {
@@ -120,13 +129,17 @@ func (c *Cache) trim() error {
 		if err != nil {
 			continue
 		}
-		files = append(files, file{filepath.Join(c.Dir, e.Name()), info.Size(), info.ModTime()})
+		used := info.ModTime()
+		if st, err := os.Stat(c.stampPath(strings.TrimSuffix(e.Name(), cacheSuffix))); err == nil {
+			used = st.ModTime()
+		}
+		files = append(files, file{filepath.Join(c.Dir, e.Name()), info.Size(), used})
 		total += info.Size()
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].mtime.Before(files[j].mtime) })
 	for i := 0; total > c.MaxBytes && i < len(files)-1; i++ {
 		if os.Remove(files[i].path) == nil {
-			os.Remove(strings.TrimSuffix(files[i].path, cacheSuffix) + macSuffix)
+			c.Remove(strings.TrimSuffix(filepath.Base(files[i].path), cacheSuffix))
 			total -= files[i].size
 		}
 	}

@@ -207,3 +207,37 @@ func TestCacheTrimAndPermissions(t *testing.T) {
 		t.Error("world-writable cache directory accepted")
 	}
 }
+
+func TestCacheStamp(t *testing.T) {
+	c, err := OpenCache(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("compiled bytes")
+	if err := c.Store("k", data); err != nil {
+		t.Fatal(err)
+	}
+	// A valid stamp spares re-hashing: the hit does not need the content MAC.
+	os.Remove(c.macPath("k"))
+	if _, ok := c.Lookup("k"); !ok {
+		t.Fatal("entry with a valid stamp missed")
+	}
+	// Any change to the file (here its times; a write changes them too)
+	// voids the stamp, and then the content MAC (gone) decides: miss.
+	past := time.Now().Add(-time.Minute)
+	os.Chtimes(c.Path("k"), past, past)
+	if _, ok := c.Lookup("k"); ok {
+		t.Fatal("entry whose file changed after stamping hit without verification")
+	}
+	if _, err := os.Stat(c.Path("k")); !os.IsNotExist(err) {
+		t.Fatal("unverifiable entry not removed")
+	}
+	// Same size, one byte flipped, MAC intact: detected and removed.
+	c.Store("k2", data)
+	flipped := append([]byte(nil), data...)
+	flipped[3] ^= 1
+	os.WriteFile(c.Path("k2"), flipped, 0o600)
+	if _, ok := c.Lookup("k2"); ok {
+		t.Fatal("tampered entry hit")
+	}
+}
