@@ -77,8 +77,17 @@ func (g v1group) remove() error {
 	return retry(func() error { return g.cg.Delete() })
 }
 
-func (g v1group) update(res *specs.LinuxResources) error { return g.cg.Update(res) }
-func (g v1group) raw() any                               { return g.cg }
+// update on cgroup v1: memory.limit_in_bytes may never exceed
+// memory.memsw.limit_in_bytes, so raising both must write the swap limit
+// first (the cgroups library orders them wrongly). When lowering, that first
+// write fails harmlessly and the full update writes them in the right order.
+func (g v1group) update(res *specs.LinuxResources) error {
+	if m := res.Memory; m != nil && m.Swap != nil && *m.Swap > 0 {
+		_ = g.cg.Update(&specs.LinuxResources{Memory: &specs.LinuxMemory{Swap: m.Swap}})
+	}
+	return g.cg.Update(res)
+}
+func (g v1group) raw() any { return g.cg }
 
 type v2group struct{ m *cgroup2.Manager }
 

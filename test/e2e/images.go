@@ -32,6 +32,7 @@ var images = []imageSpec{
 	{name: "sleep", module: "sleep.wasm"},
 	{name: "entry", module: "entry.wasm"},
 	{name: "unknown-import", module: "unknown_import.wasm"},
+	{name: "oom", module: "oom.wasm"},
 	// wasmtee image build refuses a module without the \0asm header, so the broken modules
 	// ride along as plain files of a valid image; tests name them as the process's args[0].
 	{name: "broken", module: "hello.wasm", files: []string{

@@ -41,6 +41,9 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	buildImages()
+	if err := buildCRIImages(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: CRI sandbox image not built (the CRI tests will fail): %v\n", err)
+	}
 	for name, err := range imageErrs {
 		fmt.Fprintf(os.Stderr, "e2e: image %s not built (its tests will fail): %v\n", name, err)
 	}
@@ -92,6 +95,7 @@ func runMain(m *testing.M) int {
 			continue
 		}
 		d.importImages()
+		d.importCRIImages()
 		for name, err := range d.images {
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "e2e: containerd %s: image %s: %v\n", v, name, err)
