@@ -104,6 +104,11 @@ func main() {
 			blocks = append(blocks, b)
 		}
 		fmt.Printf("allocated %d MiB\n", len(blocks))
+	case "stdin":
+		// stdin: copy standard input to standard output, then print the count.
+		n, err := io.Copy(os.Stdout, os.Stdin)
+		check(err)
+		fmt.Printf("\nstdin: %d bytes\n", n)
 	case "cwd":
 		wd, err := os.Getwd()
 		check(err)
