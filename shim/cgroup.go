@@ -47,22 +47,28 @@ func newCgroup(path string, res *specs.LinuxResources) (cgroup, error) {
 	return v1group{cg}, nil
 }
 
-// removeCgroup deletes the cgroup at path if it exists, waiting briefly
-// for processes that are still dying.
-func removeCgroup(path string) error {
-	var cg cgroup
+// loadCgroup opens the existing cgroup at path.
+func loadCgroup(path string) (cgroup, error) {
 	if cgroups.Mode() == cgroups.Unified {
 		m, err := cgroup2.Load(path)
 		if err != nil {
-			return nil
+			return nil, err
 		}
-		cg = v2group{m}
-	} else {
-		c, err := cgroup1.Load(cgroup1.StaticPath(path))
-		if err != nil {
-			return nil
-		}
-		cg = v1group{c}
+		return v2group{m}, nil
+	}
+	c, err := cgroup1.Load(cgroup1.StaticPath(path))
+	if err != nil {
+		return nil, err
+	}
+	return v1group{c}, nil
+}
+
+// removeCgroup deletes the cgroup at path if it exists, waiting briefly
+// for processes that are still dying.
+func removeCgroup(path string) error {
+	cg, err := loadCgroup(path)
+	if err != nil {
+		return nil
 	}
 	return cg.remove()
 }
@@ -116,3 +122,8 @@ func retry(f func() error) error {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// borrowedCgroup is a cgroup someone else (runc) created and removes.
+type borrowedCgroup struct{ cgroup }
+
+func (borrowedCgroup) remove() error { return nil }

@@ -52,16 +52,30 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 	if err != nil {
 		return nil, err
 	}
-	if spec.Linux != nil && spec.Linux.CgroupsPath != "" {
-		if c.cgroup, err = newCgroup(spec.Linux.CgroupsPath, spec.Linux.Resources); err != nil {
+	info := enclave.LoadInfo{Source: "sandbox"}
+	switch {
+	case isSandbox(spec):
+		if err := c.newCgroup(spec); err != nil {
 			return nil, err
 		}
-	}
-	info := enclave.LoadInfo{Source: "sandbox"}
-	if isSandbox(spec) {
 		c.host = newSandboxHost()
-	} else if info, err = s.launch(ctx, c, r, spec, opts); err != nil {
-		return nil, err
+	default:
+		if c.rootfs, err = mountRootfs(r.Bundle, r.Rootfs); err != nil {
+			return nil, err
+		}
+		if oci.IsNative(filepath.Join(r.Bundle, "rootfs"), spec) {
+			if err := s.launchNative(ctx, c, r, spec); err != nil {
+				return nil, err
+			}
+			info.Source = "runc"
+			break
+		}
+		if err := c.newCgroup(spec); err != nil {
+			return nil, err
+		}
+		if info, err = s.launch(ctx, c, r, spec, opts); err != nil {
+			return nil, err
+		}
 	}
 	if c.cgroup != nil && s.oom != nil {
 		if err := s.oom.Add(r.ID, c.cgroup.raw()); err != nil {
@@ -92,10 +106,6 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 // launch mounts the rootfs, maps the spec and starts the module host that
 // loads the module.
 func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTaskRequest, spec *specs.Spec, opts *Options) (enclave.LoadInfo, error) {
-	var err error
-	if c.rootfs, err = mountRootfs(r.Bundle, r.Rootfs); err != nil {
-		return enclave.LoadInfo{}, err
-	}
 	rootfs := filepath.Join(r.Bundle, "rootfs")
 	w, err := oci.Load(spec, rootfs)
 	if err != nil {
@@ -124,6 +134,35 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 	}
 	c.host, c.module = host, w.ModulePath
 	return info, nil
+}
+
+// newCgroup creates the container's cgroup from linux.cgroupsPath, if any.
+func (c *container) newCgroup(spec *specs.Spec) (err error) {
+	if spec.Linux != nil && spec.Linux.CgroupsPath != "" {
+		c.cgroup, err = newCgroup(spec.Linux.CgroupsPath, spec.Linux.Resources)
+	}
+	return err
+}
+
+// launchNative runs a container whose entrypoint is not a wasm module (a
+// pod's sidecar) through runc, which creates its cgroup; the shim only
+// reads and updates it.
+func (s *service) launchNative(ctx context.Context, c *container, r *taskAPI.CreateTaskRequest, spec *specs.Spec) (err error) {
+	if c.stdio, err = openStdio(ctx, c.stdPath); err != nil {
+		return err
+	}
+	host, err := createNative(ctx, c.ns, r.ID, r.Bundle, c.stdio)
+	c.stdio.releaseChild()
+	if err != nil {
+		return err
+	}
+	c.host, c.module = host, spec.Process.Args[0]
+	if spec.Linux != nil && spec.Linux.CgroupsPath != "" {
+		if cg, err := loadCgroup(spec.Linux.CgroupsPath); err == nil {
+			c.cgroup = borrowedCgroup{cg}
+		}
+	}
+	return nil
 }
 
 // launcherFor applies a create request's runtime options to the shim's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -221,5 +222,13 @@ func TestDecodeOptions(t *testing.T) {
 	}
 	if o, err := decodeOptions(nil); o != nil || err != nil {
 		t.Fatalf("no options: %v %v", o, err)
+	}
+}
+
+func TestNativeNeedsRunc(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := createNative(context.Background(), "ns", "side", t.TempDir(), &stdio{})
+	if !errdefs.IsFailedPrecondition(err) || !strings.Contains(err.Error(), "runc is not on the shim's PATH") {
+		t.Fatalf("got %v, want a failed precondition naming runc", err)
 	}
 }

@@ -68,22 +68,31 @@ func buildCRIImages() error {
 	}
 	pauseErr = command(time.Minute, env.work, nil, env.wasmtee, "image", "build",
 		"-t", pauseRef, "-o", pauseTar(), filepath.Join(env.work, "hello.wasm"))
+	busyboxErr = writeBusyboxImage(busyboxTar())
 	return pauseErr
 }
+
+// busyboxErr: why the busybox image could not be written (nil: written).
+var busyboxErr error
+
+func busyboxTar() string { return filepath.Join(env.work, "busybox.tar") }
 
 // importCRIImages imports the sandbox image and criImages into d's k8s.io namespace; the
 // outcome is kept in d.images under criKey(name) ("pause" for the sandbox image).
 func (d *daemon) importCRIImages() {
 	type item struct{ name, ref, tar string }
-	items := []item{{"pause", pauseRef, pauseTar()}}
+	items := []item{{"pause", pauseRef, pauseTar()}, {"busybox", busyboxRef, busyboxTar()}}
 	for _, name := range criImages {
 		items = append(items, item{name, imageRef(name), imageTar(name)})
 	}
 	for _, it := range items {
 		key := criKey(it.name)
 		err := imageErrs[it.name]
-		if it.name == "pause" {
+		switch it.name {
+		case "pause":
 			err = pauseErr
+		case "busybox":
+			err = busyboxErr
 		}
 		if err != nil {
 			d.images[key] = fmt.Errorf("not built: %w", err)
@@ -319,13 +328,21 @@ func (p *pod) create(name string, memLimit int64, cmdArgs ...string) string {
 	return p.createFrom("goguest", name, memLimit, cmdArgs...)
 }
 
+// imageRefOf is the reference of a CRI test image by name.
+func imageRefOf(image string) string {
+	if image == "busybox" {
+		return busyboxRef
+	}
+	return imageRef(image)
+}
+
 // createFrom is create with another of the CRI test images.
 func (p *pod) createFrom(image, name string, memLimit int64, cmdArgs ...string) string {
 	c := p.c
 	c.Helper()
 	cfg := map[string]any{
 		"metadata": map[string]any{"name": name, "attempt": 0},
-		"image":    map[string]any{"image": imageRef(image)},
+		"image":    map[string]any{"image": imageRefOf(image)},
 		"command":  cmdArgs[:1],
 		"args":     cmdArgs[1:],
 		"log_path": name + ".log",

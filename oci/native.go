@@ -1,0 +1,81 @@
+package oci
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// IsNative reports whether the spec's entrypoint is an ordinary Linux
+// program (an ELF binary or a script, or a command found on PATH inside the
+// rootfs) rather than a WebAssembly module. A path ending in ".wasm", a file
+// that starts with the wasm magic, and a path that cannot be found are all
+// treated as wasm, so that a broken module gets a wasm error.
+func IsNative(rootfs string, s *specs.Spec) bool {
+	if s.Process == nil || len(s.Process.Args) == 0 {
+		return false
+	}
+	arg0 := s.Process.Args[0]
+	if strings.HasSuffix(arg0, ".wasm") || strings.Contains(arg0, ".wasm#") {
+		return false
+	}
+	for _, p := range candidates(arg0, s.Process.Cwd, s.Process.Env) {
+		f, err := openInRootfs(rootfs, p)
+		if err != nil {
+			continue
+		}
+		head := make([]byte, 4)
+		n, _ := io.ReadFull(f, head)
+		f.Close()
+		return !bytes.Equal(head[:n], []byte("\x00asm"))
+	}
+	return false
+}
+
+// candidates are the paths arg0 may name inside the container: itself if
+// it has a slash (against cwd when relative), else each PATH entry.
+func candidates(arg0, cwd string, env []string) []string {
+	if strings.Contains(arg0, "/") {
+		if !path.IsAbs(arg0) {
+			arg0 = path.Join("/", cwd, arg0)
+		}
+		return []string{path.Clean(arg0)}
+	}
+	search := defaultPath
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			search = v
+		}
+	}
+	var out []string
+	for _, dir := range strings.Split(search, ":") {
+		if path.IsAbs(dir) {
+			out = append(out, path.Join(dir, arg0))
+		}
+	}
+	return out
+}
+
+// openInRootfs is OpenModule that also follows absolute symlinks in the
+// last path component as the container would see them (busybox images link
+// /bin/sleep to /bin/busybox), still never leaving rootfs.
+func openInRootfs(rootfs, p string) (*os.File, error) {
+	for hops := 0; ; hops++ {
+		f, err := OpenModule(rootfs, p)
+		if err == nil || hops == 8 {
+			return f, err
+		}
+		target, lerr := os.Readlink(filepath.Join(rootfs, filepath.Clean("/"+p)))
+		if lerr != nil || !path.IsAbs(target) {
+			return nil, err
+		}
+		p = target
+	}
+}
