@@ -132,6 +132,9 @@ func (Manager) Stop(ctx context.Context, id string) (shim.StopStatus, error) {
 		return shim.StopStatus{}, err
 	}
 	bundle := filepath.Join(filepath.Dir(cwd), id)
+	if ns, err := namespaces.NamespaceRequired(ctx); err == nil {
+		deleteNative(ctx, ns, id)
+	}
 	if s, err := oci.ReadSpec(bundle); err == nil && s.Linux != nil && s.Linux.CgroupsPath != "" {
 		if err := removeCgroup(s.Linux.CgroupsPath); err != nil {
 			log.G(ctx).WithError(err).Warn("remove cgroup")

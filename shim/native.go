@@ -123,6 +123,19 @@ func (h *nativeHost) Close() error {
 	return h.runc.Delete(context.Background(), h.id, &runc.DeleteOpts{Force: true})
 }
 
+// deleteNative force-deletes a runc container left by a shim that died
+// (runc containers, unlike module hosts, do not die with the shim).
+func deleteNative(ctx context.Context, ns, id string) {
+	root := filepath.Join(runcRoot, ns)
+	if _, err := os.Stat(filepath.Join(root, id)); err != nil {
+		return
+	}
+	if bin, err := exec.LookPath("runc"); err == nil {
+		r := &runc.Runc{Command: bin, Root: root}
+		r.Delete(ctx, id, &runc.DeleteOpts{Force: true})
+	}
+}
+
 func runcLog(bundle string) string {
 	b, _ := os.ReadFile(filepath.Join(bundle, "runc.log"))
 	if len(b) > 2000 {
