@@ -49,6 +49,10 @@ cache_dir.
                   is kept as CONFIG.wasmtee-backup; the rest of the file is
                   left as it was.
   containerd 1.x  does not edit containerd's config: prints the table to add.
+                  containerd 1.x passes an options table only as
+                  runtimeoptions.v1.Options, so the table names a file
+                  (ConfigPath = "/etc/wasmtee/HANDLER.toml"), which install
+                  writes with cache_dir.
 
 It never restarts containerd: restart it afterwards so that it loads the
 handler. Running it again changes nothing when everything is in place.
@@ -164,6 +168,11 @@ func runInstall(e *env, c *command, args []string) error {
 		if snippet, needEdit, err = o.planV1(); err != nil {
 			return err
 		}
+		opts, err := o.planV1Options()
+		if err != nil {
+			return err
+		}
+		changes = append(changes, opts)
 	case 2:
 		cfg, err := o.planV2()
 		if err != nil {
@@ -437,11 +446,41 @@ func firstLine(b []byte) string {
 }
 
 // runtimeTable returns the TOML tables of the runtime handler below the
-// CRI plugin table prefix.
+// CRI plugin table prefix, for containerd 2.x, which hands the options
+// table to the shim as it is.
 func (o *installOptions) runtimeTable(cri string) string {
 	t := cri + ".containerd.runtimes." + o.handler
 	return fmt.Sprintf("[%s]\n  runtime_type = %s\n\n  [%s.options]\n    cache_dir = %s\n",
 		t, tomlQuote(shimRuntimeType), t, tomlQuote(o.cacheDir))
+}
+
+// runtimeTableV1 is runtimeTable for containerd 1.x, which decodes the
+// options table into runtimeoptions.v1.Options itself: the table can only
+// name a file (ConfigPath), which the shim reads.
+func (o *installOptions) runtimeTableV1(cri string) string {
+	t := cri + ".containerd.runtimes." + o.handler
+	return fmt.Sprintf("[%s]\n  runtime_type = %s\n\n  [%s.options]\n    ConfigPath = %s\n",
+		t, tomlQuote(shimRuntimeType), t, tomlQuote(o.v1OptionsPath()))
+}
+
+// v1OptionsPath is the shim's options file for containerd 1.x.
+func (o *installOptions) v1OptionsPath() string {
+	return filepath.Join("/etc/wasmtee", o.handler+".toml")
+}
+
+// planV1Options plans the shim's options file for containerd 1.x.
+func (o *installOptions) planV1Options() (*fileChange, error) {
+	content := fmt.Sprintf("# Written by 'wasmtee install': options of the wasmtee runtime handler %q,\n"+
+		"# named by ConfigPath in containerd's config.\ncache_dir = %s\n", o.handler, tomlQuote(o.cacheDir))
+	ch := &fileChange{what: "wasmtee runtime options", path: o.path(o.v1OptionsPath()), mode: 0o644, data: []byte(content)}
+	old, err := os.ReadFile(ch.path)
+	switch {
+	case err == nil:
+		ch.old, ch.exists = old, true
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("wasmtee runtime options: %w", err)
+	}
+	return ch, nil
 }
 
 // dropInPath is the drop-in file for containerd 2.x on the node.
@@ -584,7 +623,7 @@ func (o *installOptions) planV1() (_ string, needEdit bool, _ error) {
 		b.WriteString("# containerd 1.x keeps only the runtimes its config lists: keep runc.\n")
 		fmt.Fprintf(&b, "[%s.containerd.runtimes.runc]\n  runtime_type = %s\n\n", cri, tomlQuote("io.containerd.runc.v2"))
 	}
-	b.WriteString(o.runtimeTable(cri))
+	b.WriteString(o.runtimeTableV1(cri))
 	b.WriteString("\n")
 	if !haveDefault && defaultName != "runc" {
 		fmt.Fprintf(&b, "warning: default_runtime_name is %q but the config has no runtimes.%s table\n\n", defaultName, defaultName)
@@ -609,5 +648,5 @@ func lookupTOML(doc map[string]any, keys ...string) any {
 // config already has the handler with the right runtime type and options.
 func (o *installOptions) v1Configured(runtimes map[string]any) bool {
 	return lookupTOML(runtimes, o.handler, "runtime_type") == shimRuntimeType &&
-		lookupTOML(runtimes, o.handler, "options", "cache_dir") == o.cacheDir
+		lookupTOML(runtimes, o.handler, "options", "ConfigPath") == o.v1OptionsPath()
 }

@@ -343,15 +343,21 @@ func TestInstallContainerd1(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit code %d, stderr %q", code, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(root, "etc")); err == nil {
-		t.Errorf("containerd 1.x: wrote under /etc: %v", snapshot(t, root))
+	if _, err := os.Stat(filepath.Join(root, "etc/containerd")); err == nil {
+		t.Errorf("containerd 1.x: wrote containerd's config: %v", snapshot(t, root))
+	}
+	// containerd 1.x passes the options table as runtimeoptions.v1.Options:
+	// the table names the shim's own options file, which install writes.
+	opts := parseTOML(t, "options", readFile(t, filepath.Join(root, "etc/wasmtee/wasmtee.toml")))
+	if v := lookup(opts, "cache_dir"); v != "/srv/wasm cache" {
+		t.Errorf("options file cache_dir %v", v)
 	}
 	for _, w := range []string{
 		"does not edit containerd's config",
 		"(the file does not exist yet: create it, starting with version = 2)",
 		"[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n",
 		"[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.wasmtee]\n  runtime_type = \"io.containerd.wasmtee.v1\"\n",
-		"[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.wasmtee.options]\n    cache_dir = \"/srv/wasm cache\"\n",
+		"[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.wasmtee.options]\n    ConfigPath = \"/etc/wasmtee/wasmtee.toml\"\n",
 		"after adding it, " + restartHint,
 	} {
 		if !strings.Contains(stdout, w) {
@@ -361,8 +367,8 @@ func TestInstallContainerd1(t *testing.T) {
 	// The snippet is valid TOML for a version 2 config.
 	snippet := stdout[strings.Index(stdout, "[plugins."):strings.Index(stdout, "after adding")]
 	doc := parseTOML(t, "snippet", "version = 2\n"+snippet)
-	if v := lookup(doc, "plugins", "io.containerd.grpc.v1.cri", "containerd", "runtimes", "wasmtee", "options", "cache_dir"); v != "/srv/wasm cache" {
-		t.Errorf("snippet cache_dir %v", v)
+	if v := lookup(doc, "plugins", "io.containerd.grpc.v1.cri", "containerd", "runtimes", "wasmtee", "options", "ConfigPath"); v != "/etc/wasmtee/wasmtee.toml" {
+		t.Errorf("snippet ConfigPath %v", v)
 	}
 
 	// Once the user has added it, install says so and prints no snippet.

@@ -86,7 +86,13 @@ imports = []
         runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtee]
         runtime_type = "io.containerd.wasmtee.v1"
+        # containerd 1.x decodes this table into runtimeoptions.v1.Options
+        # itself, so it can only name a file; the shim reads the file. CRI's
+        # containers use their own compile cache, ctr's use WASMTEE_CACHE_DIR.
+        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtee.options]
+          ConfigPath = "$d/wasmtee-options.toml"
 EOT
+		printf 'cache_dir = "%s/cri-cache"\n' "$d" >"$d/wasmtee-options.toml"
 	else
 		cat >"$d/config.toml" <<EOT
 version = 3
@@ -118,6 +124,11 @@ imports = []
     conf_dir = "$d/cni"
   [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.wasmtee]
     runtime_type = "io.containerd.wasmtee.v1"
+    # containerd 2.x sends this table to the shim as TOML (runtimeoptions.v1.
+    # Options): CRI's containers use their own compile cache, ctr's use
+    # WASMTEE_CACHE_DIR.
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.wasmtee.options]
+      cache_dir = "$d/cri-cache"
 EOT
 	fi
 }

@@ -48,7 +48,7 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 			c.release(ctx)
 		}
 	}()
-	opts, err := decodeOptions(r.Options)
+	opts, err := requestOptions(r)
 	if err != nil {
 		return nil, err
 	}

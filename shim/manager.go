@@ -60,6 +60,9 @@ func (Manager) Start(ctx context.Context, id string, opts shim.StartOpts) (_ str
 			}
 		}
 	}
+	if err := saveStartOptions(os.Stdin); err != nil {
+		return "", err
+	}
 	address := socketAddress(opts.Address, ns, group)
 	socket, err := shim.NewSocket(address)
 	if err != nil {

@@ -2,7 +2,12 @@ package shim
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+
+	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
+	"google.golang.org/protobuf/proto"
 
 	runtimeoptions "github.com/containerd/containerd/api/types/runtimeoptions/v1"
 	"github.com/containerd/containerd/protobuf/types"
@@ -23,6 +28,38 @@ type Options struct {
 	CacheDir string `toml:"cache_dir"`
 	// CacheMaxBytes bounds the compile cache.
 	CacheMaxBytes int64 `toml:"cache_max_bytes"`
+}
+
+// startOptionsFile keeps, in the bundle, the runtime options containerd
+// wrote on the stdin of "shim start". containerd 1.x passes them only
+// there; 2.x also puts them in the create request.
+const startOptionsFile = "wasmtee-options.pb"
+
+// saveStartOptions copies the options on r (a serialized Any) into the
+// bundle (the current directory) for Create to find.
+func saveStartOptions(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil || len(data) == 0 {
+		return nil
+	}
+	return os.WriteFile(startOptionsFile, data, 0o600)
+}
+
+// requestOptions are the options of a create request, or else the ones
+// saved at shim start.
+func requestOptions(r *taskAPI.CreateTaskRequest) (*Options, error) {
+	if r.Options != nil && r.Options.GetTypeUrl() != "" {
+		return decodeOptions(r.Options)
+	}
+	data, err := os.ReadFile(filepath.Join(r.Bundle, startOptionsFile))
+	if err != nil {
+		return nil, nil
+	}
+	var a types.Any
+	if err := proto.Unmarshal(data, &a); err != nil {
+		return nil, fmt.Errorf("%w: runtime options from shim start: %v", errInvalid, err)
+	}
+	return decodeOptions(&a)
 }
 
 // decodeOptions reads the options of a create request; nil means none.

@@ -92,3 +92,23 @@ func hasV1Memory() bool {
 	_, err := os.Stat("/sys/fs/cgroup/memory")
 	return err == nil
 }
+
+// TestCRIRuntimeOptions: the handler's options table in containerd's config
+// (cache_dir, see scripts/containerd.sh) reaches the shim: CRI containers
+// fill that compile cache, not the shim's default one.
+func TestCRIRuntimeOptions(t *testing.T) {
+	eachCRI(t, func(c *criTC) {
+		cache := filepath.Join(c.d.dir, "cri-cache")
+		entries, _ := filepath.Glob(filepath.Join(cache, "*.cwasm"))
+		for _, e := range entries {
+			os.Remove(e)
+		}
+		p := c.runPod()
+		id := p.run("hello", 0, "/goguest.wasm", "hello")
+		c.waitState(id, "CONTAINER_EXITED", 60*time.Second)
+		c.expectLogs(id, "hello from wasm")
+		if entries, _ := filepath.Glob(filepath.Join(cache, "*.cwasm")); len(entries) == 0 {
+			c.Errorf("no compile cache entry in %s: the runtime options did not reach the shim", cache)
+		}
+	})
+}
