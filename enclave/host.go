@@ -83,7 +83,7 @@ func load(req request) (*wasm.Instance, reply) {
 		rep.Warnings = append(rep.Warnings, "compiled module not cached: "+loaded.CacheErr.Error())
 	}
 	rep.Source = string(loaded.Source)
-	inst, err := wasm.Prepare(engine, loaded, req.Workload)
+	inst, err := wasm.Prepare(engine, loaded, req.Workload, wasm.HostCalls{})
 	if err != nil {
 		return nil, errReply(req.Workload.ModulePath, err)
 	}

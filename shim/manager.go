@@ -5,7 +5,6 @@ package shim
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,29 +18,17 @@ import (
 	"github.com/containerd/log"
 
 	"github.com/wasmtee/wasmtee/oci"
+	"github.com/wasmtee/wasmtee/shim/socket"
 )
 
 // RuntimeName is the runtime type containerd knows this shim by.
 const RuntimeName = "io.containerd.wasmtee.v1"
-
-// socketDir holds the shims' ttrpc sockets: wasmtee's own directory, so the
-// shim writes nothing under containerd's /run/containerd.
-const socketDir = "/run/wasmtee/s"
-
-// groupAnnotations put containers into one shim: the CRI pod sandbox ID.
-var groupAnnotations = []string{"io.kubernetes.cri.sandbox-id"}
 
 // Manager starts and cleans up shim processes for containerd.
 type Manager struct{}
 
 // Name implements shim.Manager.
 func (Manager) Name() string { return RuntimeName }
-
-// socketAddress is the shim's socket for a group of containers.
-func socketAddress(containerdAddress, ns, group string) string {
-	d := sha256.Sum256([]byte(containerdAddress + "\x00" + ns + "\x00" + group))
-	return fmt.Sprintf("unix://%s/%x", socketDir, d[:16])
-}
 
 // Start implements shim.Manager: it starts a shim server for the group of
 // the container in the current directory (the bundle), or returns the
@@ -53,18 +40,13 @@ func (Manager) Start(ctx context.Context, id string, opts shim.StartOpts) (_ str
 	}
 	group := id
 	if s, err := oci.ReadSpec("."); err == nil {
-		for _, a := range groupAnnotations {
-			if g, ok := s.Annotations[a]; ok && g != "" {
-				group = g
-				break
-			}
-		}
+		group = socket.Group(id, s.Annotations)
 	}
 	if err := saveStartOptions(os.Stdin); err != nil {
 		return "", err
 	}
-	address := socketAddress(opts.Address, ns, group)
-	socket, err := shim.NewSocket(address)
+	address := socket.Address(opts.Address, ns, group)
+	listener, err := shim.NewSocket(address)
 	if err != nil {
 		if !shim.SocketEaddrinuse(err) {
 			return "", fmt.Errorf("create shim socket: %w", err)
@@ -75,20 +57,20 @@ func (Manager) Start(ctx context.Context, id string, opts shim.StartOpts) (_ str
 		if err := shim.RemoveSocket(address); err != nil {
 			return "", fmt.Errorf("remove stale shim socket: %w", err)
 		}
-		if socket, err = shim.NewSocket(address); err != nil {
+		if listener, err = shim.NewSocket(address); err != nil {
 			return "", fmt.Errorf("create shim socket: %w", err)
 		}
 	}
 	defer func() {
 		if retErr != nil {
-			socket.Close()
+			listener.Close()
 			_ = shim.RemoveSocket(address)
 		}
 	}()
 	if err := shim.WriteAddress("address", address); err != nil {
 		return "", err
 	}
-	f, err := socket.File()
+	f, err := listener.File()
 	if err != nil {
 		return "", err
 	}

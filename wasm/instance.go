@@ -19,12 +19,21 @@ type Instance struct {
 	linker *wasmtime.Linker
 	module *wasmtime.Module
 	entry  string
+	inst   *wasmtime.Instance
+}
+
+// HostCalls are the host's services to the module (see defineHostCalls).
+type HostCalls struct {
+	Evidence EvidenceFunc
+	// Warn reports a host call's failure (the module only sees an error
+	// code); nil discards it.
+	Warn func(error)
 }
 
 // Prepare builds the store, WASI context and linker for w and checks that
 // every import of the module is provided and that the entry function is
 // exported. The process's own stdin, stdout and stderr become the module's.
-func Prepare(e *Engine, l *Loaded, w *oci.Workload) (*Instance, error) {
+func Prepare(e *Engine, l *Loaded, w *oci.Workload, hc HostCalls) (*Instance, error) {
 	if err := checkEntry(l.Module, w.Entry, w.ModulePath); err != nil {
 		return nil, err
 	}
@@ -39,6 +48,14 @@ func Prepare(e *Engine, l *Loaded, w *oci.Workload) (*Instance, error) {
 	if err := linker.DefineWasi(); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("define WASI: %w", err)
+	}
+	warn := hc.Warn
+	if warn == nil {
+		warn = func(error) {}
+	}
+	if err := defineHostCalls(linker, hc.Evidence, warn); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("define wasmtee host calls: %w", err)
 	}
 	inst := &Instance{store: store, linker: linker, module: l.Module, entry: w.Entry}
 	if err := inst.checkImports(); err != nil {
@@ -111,7 +128,7 @@ func (i *Instance) checkImports() error {
 	hint := ""
 	for _, m := range missing {
 		if !strings.HasPrefix(m, wasiModule+"::") {
-			hint = "; wasmtee provides WASI preview1 (" + wasiModule + ") only"
+			hint = "; wasmtee provides WASI preview1 (" + wasiModule + ") and its own " + HostModule + " functions only"
 			break
 		}
 	}
@@ -124,6 +141,7 @@ func (i *Instance) Instantiate() (*wasmtime.Func, error) {
 	if err != nil {
 		return nil, fmt.Errorf("instantiate: %s", oneLine(err.Error()))
 	}
+	i.inst = in
 	f := in.GetFunc(i.store, i.entry)
 	if f == nil {
 		return nil, fmt.Errorf("entry function %q not found", i.entry)

@@ -44,7 +44,7 @@ func run(t *testing.T, e *Engine, code []byte, w *oci.Workload) (int, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inst, err := Prepare(e, l, w)
+	inst, err := Prepare(e, l, w, HostCalls{})
 	if err != nil {
 		return -1, err
 	}
@@ -239,5 +239,47 @@ func TestCacheStamp(t *testing.T) {
 	os.WriteFile(c.Path("k2"), flipped, 0o600)
 	if _, ok := c.Lookup("k2"); ok {
 		t.Fatal("tampered entry hit")
+	}
+}
+
+func TestEvidenceHostCall(t *testing.T) {
+	const src = `(module
+	  (import "wasmtee" "get_evidence" (func $ev (param i32 i32 i32 i32) (result i32)))
+	  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+	  (memory (export "memory") 1)
+	  (data (i32.const 0) "nonce")
+	  (func (export "_start") (call $exit (call $ev (i32.const 0) (i32.const 5) (i32.const 100) (i32.const 64))))
+	  (func (export "small") (call $exit (call $ev (i32.const 0) (i32.const 5) (i32.const 100) (i32.const 2))))
+	  (func (export "bad") (call $exit (i32.add (i32.const 10) (call $ev (i32.const 0) (i32.const 5) (i32.const 65535) (i32.const 64))))))`
+	e := NewEngine()
+	var got []byte
+	hc := HostCalls{Evidence: func(nonce, key []byte) ([]byte, error) {
+		got = nonce
+		return append([]byte("evidence:"), nonce...), nil
+	}}
+	for entry, want := range map[string]int{"_start": 14, "small": 14, "bad": 10 + int(EvidenceBadArgs)} {
+		l, err := Load(e, wat(t, src), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, err := Prepare(e, l, workload(entry), hc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := inst.Instantiate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, err := inst.Call(f)
+		if code != want {
+			t.Errorf("%s: exit %d, want %d (%v)", entry, code, want, err)
+		}
+		if entry == "_start" {
+			mem := inst.memory()
+			if string(mem[100:114]) != "evidence:nonce" || string(got) != "nonce" {
+				t.Errorf("evidence not written: %q (nonce seen %q)", mem[100:114], got)
+			}
+		}
+		inst.Close()
 	}
 }
