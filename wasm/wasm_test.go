@@ -148,7 +148,14 @@ func TestCompileCache(t *testing.T) {
 	digest := [32]byte{}
 	l, _ := Load(e, code, c)
 	digest = l.Digest
-	if err := os.WriteFile(c.Path(e.CacheKey(digest)), []byte("garbage"), 0o600); err != nil {
+	// Replace the file (as a planted entry would be), not rewrite it in
+	// place: earlier loads map it, and truncating a mapped file would
+	// fault them.
+	tmp := c.Path(e.CacheKey(digest)) + ".planted"
+	if err := os.WriteFile(tmp, []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, c.Path(e.CacheKey(digest))); err != nil {
 		t.Fatal(err)
 	}
 	if l, err := Load(e, code, c); err != nil || l.Source != FromCompile {
