@@ -1,6 +1,7 @@
 package enclave
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +38,7 @@ func (h *host) serve() int {
 	if err := h.dec.Decode(&req); err != nil || req.Op != "load" || req.Workload == nil {
 		return 1
 	}
-	inst, rep := load(req)
+	inst, rep := load(req, h.evidence)
 	if err := h.enc.Encode(rep); err != nil || rep.Error != "" {
 		return 1
 	}
@@ -60,8 +61,25 @@ func (h *host) serve() int {
 	return code
 }
 
+// evidence asks the shim for attestation evidence for the running module
+// (the module's wasmtee.get_evidence calls). The shim holds the keys and
+// talks to the TEE; the control channel is idle while the module runs.
+func (h *host) evidence(nonce, publicKey []byte) ([]byte, error) {
+	if err := h.enc.Encode(request{Op: "evidence", Nonce: nonce, PublicKey: publicKey}); err != nil {
+		return nil, err
+	}
+	var rep reply
+	if err := h.dec.Decode(&rep); err != nil {
+		return nil, err
+	}
+	if rep.Error != "" {
+		return nil, errors.New(rep.Error)
+	}
+	return rep.Evidence, nil
+}
+
 // load compiles (or loads from cache) the module and prepares its WASI view.
-func load(req request) (*wasm.Instance, reply) {
+func load(req request, evidence wasm.EvidenceFunc) (*wasm.Instance, reply) {
 	var rep reply
 	code, err := mapModule(os.NewFile(moduleFD, "module"))
 	if err != nil {
@@ -83,7 +101,9 @@ func load(req request) (*wasm.Instance, reply) {
 		rep.Warnings = append(rep.Warnings, "compiled module not cached: "+loaded.CacheErr.Error())
 	}
 	rep.Source = string(loaded.Source)
-	inst, err := wasm.Prepare(engine, loaded, req.Workload, wasm.HostCalls{})
+	rep.Digest = hex.EncodeToString(loaded.Digest[:])
+	warn := func(err error) { fmt.Fprintln(os.Stderr, "wasmtee: get_evidence:", err) }
+	inst, err := wasm.Prepare(engine, loaded, req.Workload, wasm.HostCalls{Evidence: evidence, Warn: warn})
 	if err != nil {
 		return nil, errReply(req.Workload.ModulePath, err)
 	}

@@ -37,6 +37,8 @@ type LaunchRequest struct {
 	Stdin, Stdout, Stderr *os.File
 	// AdditionalGIDs are the supplementary groups of the host process.
 	AdditionalGIDs []uint32
+	// Evidence, if set, answers the module's wasmtee.get_evidence calls.
+	Evidence func(nonce, publicKey []byte) ([]byte, error)
 	// Join, if set, is called with the host's PID once the module is
 	// loaded, before anything of the module runs (to place the process in
 	// the container's cgroup). Compiling is the runtime's work, like
@@ -48,6 +50,10 @@ type LaunchRequest struct {
 type LoadInfo struct {
 	Source   string
 	Warnings []string
+	// Digest is the module's hex SHA-256.
+	Digest string
+	// Measurement is the launch measurement (filled in by the shim).
+	Measurement string
 }
 
 // Launch starts a module host and has it load and check the module. On
@@ -123,7 +129,8 @@ func (p *Process) load(ctx context.Context, req LaunchRequest, l *Launcher) (Loa
 			return LoadInfo{}, err
 		}
 	}
-	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings}, nil
+	p.evidence = req.Evidence
+	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings, Digest: rep.Digest}, nil
 }
 
 // Process is one running module host.
@@ -137,6 +144,8 @@ type Process struct {
 	done     chan struct{}
 	status   int
 	exitedAt time.Time
+
+	evidence func(nonce, publicKey []byte) ([]byte, error)
 }
 
 // run starts cmd on a thread of its own whose privileges are dropped first,
@@ -226,7 +235,38 @@ func (p *Process) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return replyErr(rep)
+	if err := replyErr(rep); err != nil {
+		return err
+	}
+	go p.serveRequests()
+	return nil
+}
+
+// serveRequests answers the module host's requests while the module runs,
+// until the control channel closes (the host exited).
+func (p *Process) serveRequests() {
+	for {
+		var req request
+		if err := p.dec.Decode(&req); err != nil {
+			return
+		}
+		var rep reply
+		switch {
+		case req.Op != "evidence":
+			rep.Error = fmt.Sprintf("unknown request %q", req.Op)
+		case p.evidence == nil:
+			rep.Error = "attestation is not available for this container"
+		default:
+			ev, err := p.evidence(req.Nonce, req.PublicKey)
+			if err != nil {
+				rep.Error = err.Error()
+			}
+			rep.Evidence = ev
+		}
+		if err := p.enc.Encode(rep); err != nil {
+			return
+		}
+	}
 }
 
 // Signal sends sig to the module host. Signalling an exited host is not an

@@ -12,12 +12,17 @@ const (
 	moduleFD  = 4
 )
 
-// request is a message from the shim to the module host.
+// request is a message from the shim to the module host ("load",
+// "start"), or, once the module runs, from the module host to the shim
+// ("evidence", for the module's wasmtee.get_evidence calls).
 type request struct {
-	Op       string        `json:"op"` // "load" or "start"
+	Op       string        `json:"op"`
 	Workload *oci.Workload `json:"workload,omitempty"`
 	CacheDir string        `json:"cacheDir,omitempty"`
 	CacheMax int64         `json:"cacheMax,omitempty"`
+	// Nonce and PublicKey of an "evidence" request.
+	Nonce     []byte `json:"nonce,omitempty"`
+	PublicKey []byte `json:"publicKey,omitempty"`
 }
 
 // reply is the module host's answer to one request.
@@ -30,4 +35,8 @@ type reply struct {
 	Source string `json:"source,omitempty"`
 	// Warnings are logged by the shim (e.g. the cache is unwritable).
 	Warnings []string `json:"warnings,omitempty"`
+	// Digest is the hex SHA-256 of the loaded module (load).
+	Digest string `json:"digest,omitempty"`
+	// Evidence answers an "evidence" request (JSON).
+	Evidence []byte `json:"evidence,omitempty"`
 }

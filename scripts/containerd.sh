@@ -157,7 +157,7 @@ launch_daemon() {
 	# The daemon writes its own pid (the bash below execs into containerd) so it is right
 	# whether or not setsid had to fork. stdin/stdout/stderr are detached from the caller.
 	setsid bash -c 'echo $$ >"$1/containerd.pid"; shift; exec "$@"' _ "$d" \
-		env PATH="$BIN_DIR:$PATH" WASMTEE_CACHE_DIR="$d/cache" \
+		env PATH="$BIN_DIR:$PATH" WASMTEE_CACHE_DIR="$d/cache" WASMTEE_NODE_KEY="$d/node.key" \
 		"$bin" --config "$d/config.toml" --log-level "${CONTAINERD_LOG_LEVEL:-info}" \
 		</dev/null >>"$d/containerd.log" 2>&1 &
 

@@ -30,8 +30,9 @@ type container struct {
 
 	host    moduleHost
 	stdio   *stdio
-	cgroup  cgroup // nil when none was requested
-	rootfs  string // mounted rootfs to unmount on delete, or ""
+	cgroup  cgroup       // nil when none was requested
+	rootfs  string       // mounted rootfs to unmount on delete, or ""
+	attest  *attestation // nil when not a wasm module
 	stdPath stdioPaths
 
 	// mu orders Start against the exit handler, so that TaskStart is

@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wasmtee/wasmtee/enclave"
+	"github.com/wasmtee/wasmtee/enclave/measure"
 	"github.com/wasmtee/wasmtee/oci"
 )
 
@@ -87,7 +88,7 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 	for _, w := range info.Warnings {
 		log.Warn(w)
 	}
-	log.WithField("pid", host.Pid()).WithField("module", c.module).WithField("source", info.Source).Info("module host created")
+	log.WithField("pid", host.Pid()).WithField("module", c.module).WithField("source", info.Source).WithField("measurement", info.Measurement).Info("module host created")
 
 	s.mu.Lock()
 	s.containers[r.ID] = c
@@ -111,6 +112,14 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 	if err != nil {
 		return enclave.LoadInfo{}, err
 	}
+	choice, err := teeOf(spec, opts)
+	if err != nil {
+		return enclave.LoadInfo{}, err
+	}
+	producer, backend, warning, err := s.selectTEE(choice)
+	if err != nil {
+		return enclave.LoadInfo{}, fmt.Errorf("create %s: %w", r.ID, err)
+	}
 	module, err := oci.OpenModule(rootfs, w.ModulePath)
 	if err != nil {
 		return enclave.LoadInfo{}, err
@@ -127,12 +136,23 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 	if c.cgroup != nil {
 		req.Join = c.cgroup.add
 	}
+	req.Evidence = func(nonce, publicKey []byte) ([]byte, error) { return s.evidenceFor(r.ID, nonce, publicKey) }
 	host, info, err := s.launcherFor(opts).Launch(ctx, req)
 	c.stdio.releaseChild()
 	if err != nil {
 		return enclave.LoadInfo{}, fmt.Errorf("create %s: %w", r.ID, err)
 	}
 	c.host, c.module = host, w.ModulePath
+	launch := w.Launch(info.Digest, backend)
+	m, err := measure.Measure(launch)
+	if err != nil {
+		return info, err
+	}
+	c.attest = &attestation{launch: launch, measurement: m, producer: producer}
+	if warning != "" {
+		info.Warnings = append(info.Warnings, warning)
+	}
+	info.Measurement = m.String()
 	return info, nil
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/containerd/log"
 
 	"github.com/wasmtee/wasmtee/oci"
-	"github.com/wasmtee/wasmtee/shim/socket"
+	"github.com/wasmtee/wasmtee/shim/api"
 )
 
 // RuntimeName is the runtime type containerd knows this shim by.
@@ -40,12 +40,12 @@ func (Manager) Start(ctx context.Context, id string, opts shim.StartOpts) (_ str
 	}
 	group := id
 	if s, err := oci.ReadSpec("."); err == nil {
-		group = socket.Group(id, s.Annotations)
+		group = api.Group(id, s.Annotations)
 	}
 	if err := saveStartOptions(os.Stdin); err != nil {
 		return "", err
 	}
-	address := socket.Address(opts.Address, ns, group)
+	address := api.Address(opts.Address, ns, group)
 	listener, err := shim.NewSocket(address)
 	if err != nil {
 		if !shim.SocketEaddrinuse(err) {

@@ -28,6 +28,8 @@ type Options struct {
 	CacheDir string `toml:"cache_dir"`
 	// CacheMaxBytes bounds the compile cache.
 	CacheMaxBytes int64 `toml:"cache_max_bytes"`
+	// TEE is the default TEE selection (see TEEAnnotation).
+	TEE string `toml:"tee"`
 }
 
 // startOptionsFile keeps, in the bundle, the runtime options containerd

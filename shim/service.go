@@ -15,6 +15,7 @@ import (
 	"github.com/containerd/ttrpc"
 
 	"github.com/wasmtee/wasmtee/enclave"
+	"github.com/wasmtee/wasmtee/enclave/evidence"
 )
 
 // Environment variables that configure the shim (inherited from containerd).
@@ -36,6 +37,11 @@ type service struct {
 
 	mu         sync.Mutex
 	containers map[string]*container
+
+	// The process backend's node key, loaded on first use.
+	nodeKeyOnce sync.Once
+	nodeKey     evidence.Producer
+	nodeKeyErr  error
 }
 
 var _ taskAPI.TaskService = (*service)(nil)
@@ -80,6 +86,7 @@ func cacheMax() int64 {
 // RegisterTTRPC implements the shim library's ttrpcService.
 func (s *service) RegisterTTRPC(server *ttrpc.Server) error {
 	taskAPI.RegisterTaskService(server, s)
+	s.registerAttest(server)
 	return nil
 }
 

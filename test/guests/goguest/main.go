@@ -109,6 +109,10 @@ func main() {
 		n, err := io.Copy(os.Stdout, os.Stdin)
 		check(err)
 		fmt.Printf("\nstdin: %d bytes\n", n)
+	case "evidence":
+		// evidence NONCEHEX: print this module's attestation evidence.
+		need(args, 1)
+		evidence(args[0])
 	case "cwd":
 		wd, err := os.Getwd()
 		check(err)

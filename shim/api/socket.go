@@ -1,7 +1,7 @@
-// Package socket names the ttrpc socket of a wasmtee shim. It is shared by
-// the shim and the wasmtee CLI (which dials a shim to attest a container)
-// and has no dependencies.
-package socket
+// Package api is what the wasmtee CLI needs to talk to a shim: the name of a
+// shim's ttrpc socket and the attestation service it serves there. It has no
+// dependencies, so the CLI does not link the shim.
+package api
 
 import (
 	"crypto/sha256"

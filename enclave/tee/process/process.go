@@ -1,0 +1,274 @@
+// Package process is wasmtee's "process" evidence backend: no hardware TEE
+// (TEE "none"), the module runs in a hardened Linux process, and its
+// evidence is signed by the node's Ed25519 key.
+//
+// Such evidence proves only what the node says: that a wasmtee node holding
+// this key measured the module and launch configuration it reports. Whoever
+// controls the node (root, the hypervisor, the cloud operator) can forge it.
+// A verifier should pin the node keys it trusts (see Producer.PublicKey).
+//
+// # The node key file
+//
+// The key lives in one file, by default DefaultKeyPath
+// (/var/lib/wasmtee/node.key), that only its owner may read: mode 0600 in
+// a directory created 0700. The file holds either
+//
+//   - PEM, a PKCS #8 "PRIVATE KEY" block: what wasmtee writes, and what
+//     `openssl genpkey -algorithm ed25519` produces; or
+//   - the raw 32-byte Ed25519 seed (RFC 8032's private key), nothing else.
+//
+// New creates the file on first use. Creation is atomic and race-free: the
+// key is written to a new temporary file (O_EXCL) in the same directory and
+// then hard-linked to the final name, which fails if the name exists; so a
+// reader never sees a partial file, and concurrent processes (several shims
+// starting at once) all end up with the key of whichever linked first.
+//
+// Loading refuses a file that is not a regular file (a symlink included),
+// that is readable or writable by group or others, or that is owned by
+// another user than the process's effective user.
+package process
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/wasmtee/wasmtee/enclave/evidence"
+)
+
+// DefaultKeyPath is where the node key lives unless configured otherwise.
+const DefaultKeyPath = "/var/lib/wasmtee/node.key"
+
+// pemType is the PEM block type of PKCS #8 private keys.
+const pemType = "PRIVATE KEY"
+
+// maxKeyFile bounds what is read of a key file: a PEM Ed25519 key is about
+// 120 bytes.
+const maxKeyFile = 64 << 10
+
+// Producer is the process backend's evidence source. It is safe for
+// concurrent use.
+type Producer struct {
+	key ed25519.PrivateKey
+}
+
+var _ evidence.Producer = (*Producer)(nil)
+
+// New returns a producer signing with the node key at path (DefaultKeyPath
+// if empty), creating the key file, and its directory, if they do not
+// exist.
+func New(path string) (*Producer, error) {
+	if path == "" {
+		path = DefaultKeyPath
+	}
+	key, err := LoadOrCreateKey(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Producer{key: key}, nil
+}
+
+// NewWithKey returns a producer signing with key.
+func NewWithKey(key ed25519.PrivateKey) (*Producer, error) {
+	if len(key) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("node key has %d bytes, want %d", len(key), ed25519.PrivateKeySize)
+	}
+	return &Producer{key: key}, nil
+}
+
+// Backend returns "process".
+func (p *Producer) Backend() string { return evidence.BackendProcess }
+
+// TEE returns "none".
+func (p *Producer) TEE() string { return evidence.TEENone }
+
+// PublicKey returns the node key's public half; evidence.Make puts it in
+// the evidence's nodeKey.
+func (p *Producer) PublicKey() ed25519.PublicKey {
+	return p.key.Public().(ed25519.PublicKey)
+}
+
+// Quote signs evidence.SignedMessage(reportData) with the node key. There
+// is no provider and there are no certificates.
+func (p *Producer) Quote(reportData [64]byte) ([]byte, string, [][]byte, error) {
+	return ed25519.Sign(p.key, evidence.SignedMessage(reportData)), "", nil, nil
+}
+
+// LoadOrCreateKey loads the node key at path, or creates it if the file
+// does not exist (see the package documentation).
+func LoadOrCreateKey(path string) (ed25519.PrivateKey, error) {
+	key, err := LoadKey(path)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return key, err
+	}
+	return createKey(path)
+}
+
+// LoadKey reads the node key at path, refusing a file that others may read
+// (see the package documentation). A missing file gives an error that
+// matches fs.ErrNotExist.
+func LoadKey(path string) (ed25519.PrivateKey, error) {
+	f, err := openKey(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("read node key %s: %w", path, err)
+	}
+	if len(data) > maxKeyFile {
+		return nil, fmt.Errorf("node key %s: file is too large to be a key", path)
+	}
+	key, err := ParseKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("node key %s: %w", path, err)
+	}
+	return key, nil
+}
+
+// CheckKeyFile reports whether the node key file at path exists and is
+// safe to use, without reading the key: nil if it is, an error matching
+// fs.ErrNotExist if there is no file, otherwise an error saying what is
+// wrong.
+func CheckKeyFile(path string) error {
+	f, err := openKey(path)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// openKey opens path without following a final symlink and checks, on the
+// open file, that it is a regular file private to this user.
+func openKey(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("node key %s is a symbolic link: refusing it", path)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("node key %s does not exist: %w", path, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("open node key: %w", err)
+	}
+	if err := checkPrivate(f, path); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func checkPrivate(f *os.File, path string) error {
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat node key %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("node key %s is not a regular file (%s)", path, st.Mode().Type())
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("node key %s is accessible by group or others (mode %04o): refusing it; make it private with chmod 600", path, perm)
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		if euid := os.Geteuid(); int(sys.Uid) != euid {
+			return fmt.Errorf("node key %s is owned by uid %d, not by this process's uid %d: refusing it", path, sys.Uid, euid)
+		}
+	}
+	return nil
+}
+
+// ParseKey decodes a key file's content: PEM (PKCS #8) or a raw 32-byte
+// seed.
+func ParseKey(data []byte) (ed25519.PrivateKey, error) {
+	if len(data) == ed25519.SeedSize {
+		return ed25519.NewKeyFromSeed(data), nil
+	}
+	block, rest := pem.Decode(data)
+	if block == nil {
+		return nil, fmt.Errorf("neither PEM nor a raw %d-byte Ed25519 seed (%d bytes)", ed25519.SeedSize, len(data))
+	}
+	if block.Type != pemType {
+		return nil, fmt.Errorf("PEM block is %q, want %q (PKCS #8)", block.Type, pemType)
+	}
+	if next, _ := pem.Decode(rest); next != nil {
+		return nil, errors.New("more than one PEM block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("PKCS #8: %w", err)
+	}
+	key, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("the key is a %T, not an Ed25519 key", k)
+	}
+	return key, nil
+}
+
+// MarshalKey encodes key as wasmtee writes it: PEM, PKCS #8.
+func MarshalKey(key ed25519.PrivateKey) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: der}), nil
+}
+
+// createKey generates a key and publishes it at path with link(2), so that
+// of concurrent creators exactly one wins and the others load its key.
+func createKey(path string) (ed25519.PrivateKey, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create node key directory: %w", err)
+	}
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate node key: %w", err)
+	}
+	data, err := MarshalKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("encode node key: %w", err)
+	}
+	// os.CreateTemp opens with O_CREATE|O_EXCL and mode 0600.
+	tmp, err := os.CreateTemp(dir, ".node.key-*")
+	if err != nil {
+		return nil, fmt.Errorf("create node key: %w", err)
+	}
+	tmpName := tmp.Name()
+	defer os.Remove(tmpName)
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("create node key: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("write node key: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("write node key: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("write node key: %w", err)
+	}
+	if err := os.Link(tmpName, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			// Another process created it first: use its key.
+			return LoadKey(path)
+		}
+		return nil, fmt.Errorf("create node key: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return key, nil
+}
