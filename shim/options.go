@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
 	"google.golang.org/protobuf/proto"
@@ -37,20 +38,31 @@ type Options struct {
 // there; 2.x also puts them in the create request.
 const startOptionsFile = "wasmtee-options.pb"
 
-// saveStartOptions copies the options on r (a serialized Any) into the
-// bundle (the current directory) for Create to find.
+// saveStartOptions copies the runtime options on r (a serialized Any) into
+// the bundle (the current directory) for Create to find. Anything else on
+// stdin is not ours (containerd 2.3+ writes its bootstrap parameters there).
 func saveStartOptions(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil || len(data) == 0 {
 		return nil
 	}
+	var a types.Any
+	if proto.Unmarshal(data, &a) != nil || !isRuntimeOptions(&a) {
+		return nil
+	}
 	return os.WriteFile(startOptionsFile, data, 0o600)
+}
+
+// isRuntimeOptions reports whether a holds runtimeoptions.v1.Options, the
+// only options type wasmtee reads; others (runc's, for one) are not for it.
+func isRuntimeOptions(a *types.Any) bool {
+	return strings.HasSuffix(a.GetTypeUrl(), "runtimeoptions.v1.Options")
 }
 
 // requestOptions are the options of a create request, or else the ones
 // saved at shim start.
 func requestOptions(r *taskAPI.CreateTaskRequest) (*Options, error) {
-	if r.Options != nil && r.Options.GetTypeUrl() != "" {
+	if r.Options != nil && isRuntimeOptions(r.Options) {
 		return decodeOptions(r.Options)
 	}
 	data, err := os.ReadFile(filepath.Join(r.Bundle, startOptionsFile))
