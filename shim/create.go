@@ -112,11 +112,11 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 	if err != nil {
 		return enclave.LoadInfo{}, err
 	}
-	choice, err := teeOf(spec, opts)
+	want, err := teeOf(spec, opts)
 	if err != nil {
 		return enclave.LoadInfo{}, err
 	}
-	producer, backend, warning, err := s.selectTEE(choice)
+	producer, backend, warning, err := s.selectTEE(want)
 	if err != nil {
 		return enclave.LoadInfo{}, fmt.Errorf("create %s: %w", r.ID, err)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/containerd/ttrpc"
 
 	"github.com/wasmtee/wasmtee/enclave"
-	"github.com/wasmtee/wasmtee/enclave/evidence"
 )
 
 // Environment variables that configure the shim (inherited from containerd).
@@ -37,11 +36,6 @@ type service struct {
 
 	mu         sync.Mutex
 	containers map[string]*container
-
-	// The process backend's node key, loaded on first use.
-	nodeKeyOnce sync.Once
-	nodeKey     evidence.Producer
-	nodeKeyErr  error
 }
 
 var _ taskAPI.TaskService = (*service)(nil)

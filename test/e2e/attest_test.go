@@ -97,7 +97,7 @@ func TestGuestEvidence(t *testing.T) {
 func TestTEERequired(t *testing.T) {
 	each(t, func(c *tc) {
 		r := c.run("sleep", []string{"--annotation", "wasmtee.io/tee=require:tsm"})
-		c.expectFail(r, "tsm", "required but not available")
+		c.expectFail(r, "tee tsm required but", "configfs-tsm")
 		r = c.run("hello", []string{"--annotation", "wasmtee.io/tee=tdx-please"})
 		c.expectFail(r, "wasmtee.io/tee")
 		// Not required: falls back to the process backend and runs.

@@ -40,7 +40,7 @@ const (
 	AttestationDir = "/dev/attestation" // Gramine's pseudo-file system, inside the enclave
 	EnclaveDevice  = "/dev/sgx_enclave" // the in-kernel SGX driver (Linux 5.11+), on the host
 	ProvisionDev   = "/dev/sgx_provision"
-	RunCommand     = "gramine-sgx"
+	GramineSGX     = "gramine-sgx"
 )
 
 // Producer is the sgx backend's evidence source, for use inside a Gramine
@@ -193,7 +193,7 @@ func Probe(root string, lookPath func(string) (string, error)) Status {
 	if lookPath == nil {
 		lookPath = exec.LookPath
 	}
-	if p, err := lookPath(RunCommand); err == nil {
+	if p, err := lookPath(GramineSGX); err == nil {
 		s.Gramine = p
 	}
 	return s
@@ -230,7 +230,7 @@ func (s Status) Host() string {
 		missing = append(missing, ProvisionDev+" is missing (DCAP quotes need it)")
 	}
 	if s.Gramine == "" {
-		missing = append(missing, RunCommand+" is not on PATH (Gramine is not installed)")
+		missing = append(missing, GramineSGX+" is not on PATH (Gramine is not installed)")
 	}
 	if len(missing) == 0 {
 		return "the host can start Gramine SGX enclaves: " + EnclaveDevice + ", " + ProvisionDev + " and " + s.Gramine

@@ -1,0 +1,253 @@
+// Package tee chooses the backend that produces a module's attestation
+// evidence: a hardware TEE when the node has one, the process backend
+// otherwise. The backends are sub-packages:
+//
+//   - process: no hardware TEE ("none"); evidence signed by the node's
+//     Ed25519 key.
+//   - tsm: confidential VMs (TDX, SEV-SNP, Arm CCA) through Linux
+//     configfs-tsm.
+//   - sgx: the module host inside an SGX enclave under Gramine.
+//
+// # Selection
+//
+// A selection is "[require:]NAME":
+//
+//	auto            the best backend available: tsm if configfs-tsm has a
+//	                provider wasmtee knows, else sgx if this process runs
+//	                inside a Gramine enclave with DCAP attestation, else
+//	                process
+//	process, none   the process backend
+//	tsm, sgx        that backend if it is available; if not, the process
+//	                backend stands in (Choice.Fallback, with the reason)
+//	require:NAME    the same, but never falls back to the process backend:
+//	                an absent backend is an error (*UnavailableError) that
+//	                says which was required and why it is not available;
+//	                require:auto asks for any hardware TEE
+//
+// "" means auto. Falling back keeps a container running on a node without
+// the TEE, and its evidence says so (backend "process", tee "none", which
+// the measurement also covers), so a verifier that needs a TEE rejects it;
+// use require: where running without the TEE must not happen at all.
+package tee
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+
+	"github.com/google/go-configfs-tsm/configfs/configfsi"
+
+	"github.com/wasmtee/wasmtee/enclave/evidence"
+	"github.com/wasmtee/wasmtee/enclave/tee/process"
+	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
+	"github.com/wasmtee/wasmtee/enclave/tee/tsm"
+)
+
+// Selection names.
+const (
+	Auto          = "auto"
+	RequirePrefix = "require:"
+)
+
+// Env says where the TEE interfaces are; the zero value is the real
+// system. Tests point it at fakes.
+type Env struct {
+	// TSMRoot is configfs-tsm's directory (tsm.DefaultRoot if empty).
+	TSMRoot string
+	// TSMClient, if set, is used instead of the files under TSMRoot
+	// (tests pass go-configfs-tsm's faketsm).
+	TSMClient configfsi.Client
+	// AttestationRoot prefixes the SGX paths: /dev/attestation (Gramine's,
+	// inside an enclave), /dev/sgx_enclave and /dev/sgx_provision ("" for
+	// the real /dev).
+	AttestationRoot string
+	// NodeKey is the process backend's key file (process.DefaultKeyPath if
+	// empty).
+	NodeKey string
+	// LookPath finds gramine-sgx, for explanations only (exec.LookPath if
+	// nil).
+	LookPath func(string) (string, error)
+}
+
+// Choice is the outcome of a selection.
+type Choice struct {
+	// Want is the backend asked for ("auto", "process", "tsm" or "sgx"),
+	// Required whether it was asked for with require:.
+	Want     string `json:"want"`
+	Required bool   `json:"required,omitempty"`
+	// Backend, TEE and Provider describe the backend chosen.
+	Backend  string `json:"backend"`
+	TEE      string `json:"tee"`
+	Provider string `json:"provider,omitempty"`
+	// Reason says why this backend, in a sentence.
+	Reason string `json:"reason"`
+	// Fallback is set when the backend asked for is not available and the
+	// process backend stands in.
+	Fallback bool `json:"fallback,omitempty"`
+	// Unavailable holds, for each backend looked at and not available,
+	// why.
+	Unavailable map[string]string `json:"unavailable,omitempty"`
+}
+
+// UnavailableError is a required backend that is not available.
+type UnavailableError struct {
+	Want string // "tsm", "sgx", or "auto" for require:auto
+	Why  string
+}
+
+func (e *UnavailableError) Error() string {
+	if e.Want == Auto {
+		return "a tee is required (require:auto) but none is available: " + e.Why
+	}
+	return fmt.Sprintf("tee %s required but %s", e.Want, e.Why)
+}
+
+// ParseWant parses a selection into the backend name ("auto", "process",
+// "tsm" or "sgx") and whether it is required.
+func ParseWant(want string) (name string, required bool, err error) {
+	s := strings.TrimSpace(want)
+	if rest, ok := strings.CutPrefix(s, RequirePrefix); ok {
+		required, s = true, rest
+	}
+	switch s {
+	case "", Auto:
+		return Auto, required, nil
+	case "none", evidence.BackendProcess:
+		return evidence.BackendProcess, required, nil
+	case evidence.BackendTSM, evidence.BackendSGX:
+		return s, required, nil
+	}
+	return "", false, fmt.Errorf("tee %q: want auto, process (or none), tsm or sgx, optionally as require:NAME", want)
+}
+
+// Decide makes the selection without creating anything lasting: it probes
+// the TEEs but does not load or create the node key. `wasmtee doctor`
+// uses it.
+func Decide(want string, env Env) (Choice, error) {
+	c, _, err := decide(want, env)
+	return c, err
+}
+
+// Select makes the selection and returns the chosen backend's producer.
+// For the process backend it loads the node key, creating it on first use.
+func Select(want string, env Env) (evidence.Producer, Choice, error) {
+	c, p, err := decide(want, env)
+	if err != nil {
+		return nil, c, err
+	}
+	if p == nil {
+		pp, err := process.New(env.NodeKey)
+		if err != nil {
+			return nil, c, fmt.Errorf("process backend: %w", err)
+		}
+		p = pp
+	}
+	return p, c, nil
+}
+
+// decide returns the choice and, for a TEE backend, its producer; for the
+// process backend the producer is nil.
+func decide(want string, env Env) (Choice, evidence.Producer, error) {
+	name, required, err := ParseWant(want)
+	if err != nil {
+		return Choice{}, nil, err
+	}
+	c := Choice{Want: name, Required: required}
+	switch name {
+	case Auto:
+		if p := c.try(evidence.BackendTSM, env); p != nil {
+			c.Reason = "auto: " + describe(p) + ", the best backend available"
+			return c, p, nil
+		}
+		if p := c.try(evidence.BackendSGX, env); p != nil {
+			c.Reason = "auto: " + describe(p) + " (configfs-tsm is not available)"
+			return c, p, nil
+		}
+		if required {
+			return c, nil, &UnavailableError{Want: Auto, Why: c.unavailable()}
+		}
+		c.setProcess("auto: no TEE is available, so the process backend: a hardened process, no hardware protection; evidence is signed by the node key")
+		return c, nil, nil
+	case evidence.BackendTSM, evidence.BackendSGX:
+		if p := c.try(name, env); p != nil {
+			c.Reason = describe(p) + ", as asked"
+			return c, p, nil
+		}
+		why := c.Unavailable[name]
+		if required {
+			return c, nil, &UnavailableError{Want: name, Why: why}
+		}
+		c.Fallback = true
+		c.setProcess(fmt.Sprintf("tee %s is not available (%s): the process backend stands in, with no hardware protection", name, why))
+		return c, nil, nil
+	default:
+		c.setProcess("the process backend, as asked: a hardened process, no hardware protection; evidence is signed by the node key")
+		return c, nil, nil
+	}
+}
+
+// try builds the producer of a TEE backend, recording why if it cannot.
+func (c *Choice) try(backend string, env Env) evidence.Producer {
+	var p evidence.Producer
+	var err error
+	switch backend {
+	case evidence.BackendTSM:
+		var tp *tsm.Producer
+		if env.TSMClient != nil {
+			tp, err = tsm.NewWithClient(env.TSMClient)
+		} else {
+			tp, err = tsm.New(env.TSMRoot)
+		}
+		if err == nil {
+			p = tp
+			c.Provider = tp.Provider()
+		}
+	case evidence.BackendSGX:
+		lookPath := env.LookPath
+		if lookPath == nil {
+			lookPath = exec.LookPath
+		}
+		if ok, why := sgx.Probe(env.AttestationRoot, lookPath).Available(); !ok {
+			err = errors.New(why)
+		} else if sp, serr := sgx.New(env.AttestationRoot); serr != nil {
+			err = serr
+		} else {
+			p = sp
+		}
+	}
+	if err != nil {
+		if c.Unavailable == nil {
+			c.Unavailable = map[string]string{}
+		}
+		c.Unavailable[backend] = err.Error()
+		return nil
+	}
+	c.Backend, c.TEE = p.Backend(), p.TEE()
+	return p
+}
+
+func (c *Choice) setProcess(reason string) {
+	c.Backend, c.TEE, c.Provider, c.Reason = evidence.BackendProcess, evidence.TEENone, "", reason
+}
+
+// unavailable lists why each TEE backend looked at is not available.
+func (c *Choice) unavailable() string {
+	var parts []string
+	for _, b := range []string{evidence.BackendTSM, evidence.BackendSGX} {
+		if why, ok := c.Unavailable[b]; ok {
+			parts = append(parts, b+": "+why)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func describe(p evidence.Producer) string {
+	switch p := p.(type) {
+	case *tsm.Producer:
+		return fmt.Sprintf("tsm (%s through configfs-tsm provider %s)", p.TEE(), p.Provider())
+	case *sgx.Producer:
+		return "sgx (inside a Gramine SGX enclave, DCAP quotes)"
+	}
+	return p.Backend()
+}
