@@ -18,6 +18,11 @@ func HostMain() {
 	if err := hardenSelf(); err != nil {
 		fatal(fmt.Errorf("harden module host: %w", err))
 	}
+	// From here on, compiling the module included, only the system calls
+	// a module host needs are allowed.
+	if err := applySeccomp(); err != nil {
+		fatal(fmt.Errorf("harden module host: %w", err))
+	}
 	f := os.NewFile(controlFD, "control")
 	conn, err := net.FileConn(f)
 	f.Close()

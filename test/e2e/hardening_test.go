@@ -11,8 +11,8 @@ import (
 )
 
 // TestModuleHostHardened: the container's PID is its module host, which
-// runs with no capabilities, no_new_privs, no core dumps, in the cgroup of
-// its spec.
+// runs with no capabilities, no_new_privs, a seccomp filter, no core dumps,
+// in the cgroup of its spec.
 func TestModuleHostHardened(t *testing.T) {
 	each(t, func(c *tc) {
 		p, id := c.runBG("sleep", nil)
@@ -32,7 +32,7 @@ func TestModuleHostHardened(t *testing.T) {
 			c.Errorf("pid %s is not the module host of %s: %q", pid, id, cmdline)
 		}
 		status, _ := os.ReadFile("/proc/" + pid + "/status")
-		for _, want := range []string{"CapInh:\t0000000000000000", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000", "CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000", "NoNewPrivs:\t1"} {
+		for _, want := range []string{"CapInh:\t0000000000000000", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000", "CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000", "NoNewPrivs:\t1", "Seccomp:\t2"} {
 			if !strings.Contains(string(status), want) {
 				c.Errorf("module host status lacks %q:\n%s", want, status)
 			}
