@@ -26,7 +26,12 @@ type config struct {
 	versions  []string // containerd versions, in order
 	out       string   // markdown report ("" = do not write)
 	skipLarge bool
+	skipCRI   bool
+	pods      int // pods of the CRI density runs
 }
+
+// defaultPods is -pods' default.
+const defaultPods = 100
 
 func parseFlags() (config, error) {
 	var c config
@@ -42,6 +47,8 @@ func parseFlags() (config, error) {
 	flag.StringVar(&daemons, "daemons", def, "containerd daemons: 2.4, 1.6 or both (default from BENCH_DAEMONS)")
 	flag.StringVar(&c.out, "o", "docs/benchmarks.md", "markdown report, relative to -repo (empty: do not write)")
 	flag.BoolVar(&c.skipLarge, "skip-large", false, "skip the large-module benchmark")
+	flag.BoolVar(&c.skipCRI, "skip-cri", false, "skip the Kubernetes (CRI) benchmark: pod start and density through crictl")
+	flag.IntVar(&c.pods, "pods", defaultPods, "pods per handler in the CRI density run (one idle container each)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %q", flag.Args())
@@ -56,8 +63,8 @@ func parseFlags() (config, error) {
 	default:
 		return c, fmt.Errorf("-daemons (BENCH_DAEMONS) must be 2.4, 1.6 or both, not %q", daemons)
 	}
-	if c.n < 1 || c.cached < 1 || c.nocache < 1 {
-		return c, fmt.Errorf("-n, -cached and -nocache must be at least 1")
+	if c.n < 1 || c.cached < 1 || c.nocache < 1 || c.pods < 1 {
+		return c, fmt.Errorf("-n, -cached, -nocache and -pods must be at least 1")
 	}
 	repo, err := filepath.Abs(c.repo)
 	if err != nil {

@@ -25,15 +25,17 @@ func (r *results) markdown() report {
 	for _, d := range r.daemons {
 		r.daemonSection(&b, d)
 	}
+	var left strings.Builder
 	if len(r.leftovers) > 0 {
-		b.WriteString("**Left behind after the run** (the tool removes what it creates; these were not):\n\n")
+		left.WriteString("**Left behind after the run** (the tool removes what it creates; these were not):\n\n")
 		for _, l := range r.leftovers {
-			fmt.Fprintf(&b, "- %s\n", l)
+			fmt.Fprintf(&left, "- %s\n", l)
 		}
-		b.WriteString("\n")
+		left.WriteString("\n")
 	}
-	results := strings.TrimRight(b.String(), "\n") + "\n"
-	return report{results: results, document: r.document(results)}
+	trim := func(s string) string { return strings.TrimRight(s, "\n") + "\n" }
+	results := trim(b.String() + r.criSection(false) + left.String())
+	return report{results: results, document: r.document(trim(b.String() + r.criSection(true) + left.String()))}
 }
 
 func (r *results) daemonSection(b *strings.Builder, d daemonResult) {
@@ -146,7 +148,7 @@ func (r *results) document(resultsMD string) string {
 	fmt.Fprintf(&b, "- runc: %s\n", m.runc)
 	fmt.Fprintf(&b, "- wasmtee: %s (tree: %s)\n\n", m.wasmtee, m.revision)
 	b.WriteString("## Reproduce\n\n```sh\nmake bench                     # containerd 2.4.2\nBENCH_DAEMONS=both make bench  # also containerd 1.6\n")
-	b.WriteString("scripts/bench.sh -h             # flags: -n, -cached, -nocache, -skip-large, -o\n```\n\n")
+	b.WriteString("scripts/bench.sh -h             # flags: -n, -cached, -nocache, -skip-large, -skip-cri, -pods, -o\n```\n\n")
 	fmt.Fprintf(&b, "This run: `%s` (took %.0f s).\n\n", r.cfg.commandLine(), r.took.Seconds())
 	b.WriteString("## Method\n\n")
 	b.WriteString("- Each sample is the wall time of one `ctr -a SOCK run --rm --runtime RUNTIME IMAGE ID [ARGS]` process,\n")
@@ -175,6 +177,11 @@ func (c config) commandLine() string {
 	s := fmt.Sprintf("scripts/bench.sh -n %d -cached %d -nocache %d -daemons %s", c.n, c.cached, c.nocache, daemons)
 	if c.skipLarge {
 		s += " -skip-large"
+	}
+	if c.skipCRI {
+		s += " -skip-cri"
+	} else {
+		s += fmt.Sprintf(" -pods %d", c.pods)
 	}
 	return s
 }

@@ -19,6 +19,7 @@ type daemonResult struct {
 	warnings []string
 	large    *largeResult
 	phases   phaseTable
+	cri      *criResult // nil: not measured
 }
 
 // results of the whole run, for the report.
@@ -30,6 +31,8 @@ type results struct {
 	large     *largeModule
 	largeWl   workload
 	largeNote string // why the large module was skipped
+	cri       *criSetup
+	criNote   string // why the CRI benchmark could not run (setup failed)
 	daemons   []daemonResult
 	leftovers []string
 	took      time.Duration // the whole run, up to the report
@@ -111,6 +114,18 @@ func run(ctx context.Context, c config) (err error) {
 		}
 	}
 
+	if !c.skipCRI {
+		step("building the CRI images (sandbox, idle WAT guest)")
+		res.cri, err = buildCRI(ctx, c.repo, work, byName["busybox"])
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			res.criNote = err.Error()
+			fmt.Fprintln(os.Stderr, "bench: ERROR: CRI benchmark skipped:", err)
+		}
+	}
+
 	for _, v := range c.versions {
 		dr, err := benchDaemon(ctx, c, v, imgs, res)
 		if err != nil {
@@ -149,6 +164,9 @@ func benchDaemon(ctx context.Context, c config, version string, imgs []image, re
 	}
 	defer func() {
 		step("stopping containerd " + version)
+		if res.cri != nil && dr.cri == nil { // interrupted or failed before the CRI benchmark finished
+			(&criClient{s: res.cri, d: d}).removeAll(ctx)
+		}
 		d.removeContainers()
 		if serr := d.stop(); serr != nil {
 			err = errors.Join(err, fmt.Errorf("stopping containerd %s: %w", version, serr))
@@ -183,6 +201,9 @@ func benchDaemon(ctx context.Context, c config, version string, imgs []image, re
 		cols = append(cols, phaseColumn{label: res.largeWl.short, wasm: true, runs: dr.large.cached})
 	}
 	dr.phases = breakDown(d.logPath(), cols)
+	if res.cri != nil && ctx.Err() == nil {
+		dr.cri = benchCRI(ctx, c, d, res.cri)
+	}
 	for _, l := range d.leftoverContainers(ctx) {
 		dr.warnings = append(dr.warnings, "still in containerd "+version+" at the end: "+l)
 	}

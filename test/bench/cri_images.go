@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	digest "github.com/opencontainers/go-digest"
+	specs "github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// The CRI benchmark's images and tools, made once per run (buildCRI) and
+// imported into every daemon's k8s.io namespace.
+
+const (
+	// pauseRef is the sandbox image pinned in both daemon configs
+	// (scripts/containerd.sh). CRI uses it for every handler: the runc shim
+	// runs it (so it must be a real linux/amd64 image), the wasmtee shim runs
+	// the sandbox natively and never executes it.
+	pauseRef = "docker.io/library/pause:local"
+	// sleeperSeconds is how long the idle containers sleep: far longer than
+	// the benchmark keeps them.
+	sleeperSeconds = 3600
+)
+
+// criSetup is what every daemon's CRI benchmark uses.
+type criSetup struct {
+	dir    string  // pod and container configs, container logs
+	crictl string  // the crictl binary
+	config string  // an empty crictl config: no warning about /etc/crictl.yaml on every call
+	images []image // imported into k8s.io: the sandbox image and the workloads'
+	wasm   criWorkload
+	runc   criWorkload
+}
+
+// criWorkload is the one kind of container a pod of a benchmark runs.
+type criWorkload struct {
+	key         string // "wasm" or "runc": pod names, result keys
+	label       string // table rows
+	handler     string // the daemon config's runtime handler
+	ref         string
+	command     []string // CRI command (replaces the image entrypoint); empty: the image's
+	moduleHosts bool     // the handler runs a module host per container
+}
+
+// buildCRI writes the sandbox image, the idle WAT guest's image and the crictl
+// config into work. busybox is the cold-start benchmark's busybox image (its
+// containers get `/bin/sleep 3600` as their command).
+func buildCRI(ctx context.Context, repo, work string, busybox image) (*criSetup, error) {
+	s := &criSetup{
+		dir:    filepath.Join(work, "cri"),
+		crictl: filepath.Join(repo, ".cache", "cri-tools", "bin", "crictl"),
+	}
+	if fi, err := os.Stat(s.crictl); err != nil || fi.Mode()&0o111 == 0 {
+		return nil, fmt.Errorf("crictl not found at %s: run scripts/deps.sh (or -skip-cri)", s.crictl)
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return nil, err
+	}
+	s.config = filepath.Join(s.dir, "crictl.yaml")
+	if err := os.WriteFile(s.config, nil, 0o644); err != nil {
+		return nil, err
+	}
+
+	// The repository's sleep.wat sleeps 60 s: a copy that sleeps an hour.
+	src, err := os.ReadFile(filepath.Join(repo, "test", "guests", "wat", "sleep.wat"))
+	if err != nil {
+		return nil, err
+	}
+	const from = "(i64.const 60000000000)"
+	if strings.Count(string(src), from) != 1 {
+		return nil, fmt.Errorf("test/guests/wat/sleep.wat: expected one %q (the 60 s timeout) to replace", from)
+	}
+	wat := strings.Replace(string(src), from, fmt.Sprintf("(i64.const %d)", int64(sleeperSeconds)*int64(time.Second)), 1)
+	watPath, wasmPath := filepath.Join(s.dir, "sleeper.wat"), filepath.Join(s.dir, "sleeper.wasm")
+	if err := os.WriteFile(watPath, []byte(wat), 0o644); err != nil {
+		return nil, err
+	}
+	if _, err := mustRun(ctx, time.Minute, repo, nil, "wat2wasm", watPath, "-o", wasmPath); err != nil {
+		return nil, err
+	}
+	sleeper := newImage(work, "sleeper")
+	if err := wasmImage(ctx, repo, sleeper, wasmPath); err != nil {
+		return nil, err
+	}
+
+	pause := image{name: "pause", ref: pauseRef, tar: filepath.Join(work, "pause.tar")}
+	if err := writeBusyboxImageWith(pause.tar, pause.ref, ocispec.ImageConfig{
+		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Entrypoint: []string{"/bin/sleep", "infinity"},
+	}); err != nil {
+		return nil, fmt.Errorf("sandbox image: %w", err)
+	}
+
+	s.images = []image{pause, sleeper, busybox}
+	s.wasm = criWorkload{key: "wasm", label: fmt.Sprintf("wasm (WAT, poll_oneoff %d s)", sleeperSeconds), handler: "wasmtee", ref: sleeper.ref, moduleHosts: true}
+	s.runc = criWorkload{key: "runc", label: fmt.Sprintf("runc (busybox `sleep %d`)", sleeperSeconds), handler: "runc", ref: busybox.ref,
+		command: []string{"/bin/sleep", fmt.Sprint(sleeperSeconds)}}
+	return s, nil
+}
+
+// writeBusyboxImageWith is writeBusyboxImage with a given image config: an
+// OCI image-layout tar for linux/amd64 with the same single busybox layer.
+func writeBusyboxImageWith(out, ref string, ic ocispec.ImageConfig) error {
+	bin, err := os.ReadFile(busyboxBinary)
+	if err != nil {
+		return fmt.Errorf("busybox-static: %w", err)
+	}
+	layerTar, err := busyboxLayer(bin)
+	if err != nil {
+		return err
+	}
+	// Uncompressed: the layer's digest is its diff ID.
+	created := epoch
+	platform := ocispec.Platform{Architecture: "amd64", OS: "linux"}
+	cfg, err := json.Marshal(ocispec.Image{
+		Created:  &created,
+		Platform: platform,
+		Config:   ic,
+		RootFS:   ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{digest.FromBytes(layerTar)}},
+	})
+	if err != nil {
+		return err
+	}
+	manifest, err := json.Marshal(ocispec.Manifest{
+		Versioned: specs.Versioned{SchemaVersion: 2},
+		MediaType: ocispec.MediaTypeImageManifest,
+		Config:    descriptor(ocispec.MediaTypeImageConfig, cfg),
+		Layers:    []ocispec.Descriptor{descriptor(ocispec.MediaTypeImageLayer, layerTar)},
+	})
+	if err != nil {
+		return err
+	}
+	md := descriptor(ocispec.MediaTypeImageManifest, manifest)
+	md.Platform = &platform
+	md.Annotations = map[string]string{"io.containerd.image.name": ref, ocispec.AnnotationRefName: "bench"}
+	index, err := json.Marshal(ocispec.Index{
+		Versioned: specs.Versioned{SchemaVersion: 2},
+		MediaType: ocispec.MediaTypeImageIndex,
+		Manifests: []ocispec.Descriptor{md},
+	})
+	if err != nil {
+		return err
+	}
+	layout, _ := json.Marshal(ocispec.ImageLayout{Version: ocispec.ImageLayoutVersion})
+	files := []tarFile{{name: "blobs/", dir: true}, {name: "blobs/sha256/", dir: true}}
+	for _, b := range [][]byte{layerTar, cfg, manifest} {
+		files = append(files, tarFile{name: "blobs/sha256/" + digest.FromBytes(b).Encoded(), data: b})
+	}
+	files = append(files, tarFile{name: ocispec.ImageLayoutFile, data: layout}, tarFile{name: "index.json", data: index})
+	archive, err := tarOf(files)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, archive, 0o644)
+}
