@@ -104,8 +104,9 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 	return &taskAPI.CreateTaskResponse{Pid: uint32(host.Pid())}, nil
 }
 
-// launch mounts the rootfs, maps the spec and starts the module host that
-// loads the module.
+// launch maps the spec onto a workload, picks its TEE backend, and starts
+// the module host that loads the module; the launch measurement is taken
+// once the module's digest is known.
 func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTaskRequest, spec *specs.Spec, opts *Options) (enclave.LoadInfo, error) {
 	rootfs := filepath.Join(r.Bundle, "rootfs")
 	w, err := oci.Load(spec, rootfs)
