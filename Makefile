@@ -31,7 +31,13 @@ unit:
 	$(GO) test -count=1 ./...
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./oci/
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./oci/
+	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./oci/image/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./enclave/evidence/
+	$(GO) test -run '^$$' -fuzz '^FuzzPolicy$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./enclave/verify/
+	$(GO) test -run '^$$' -fuzz '^FuzzVerifyEvidence$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./enclave/verify/
+	$(GO) test -run '^$$' -fuzz '^FuzzCheckHeader$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./wasm/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeOptions$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./shim/
 
 e2e: all
 	$(GO) test -tags e2e -count=1 -timeout 40m -v ./test/e2e/
@@ -46,6 +52,10 @@ demo: deps all
 
 bench: deps all
 	scripts/bench.sh
+
+.PHONY: stress
+stress: all
+	scripts/stress.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -37,6 +37,9 @@ func Load(s *specs.Spec, rootfs string) (*Workload, error) {
 	if p.Terminal {
 		return nil, fmt.Errorf("%w: terminal (tty) is not supported yet for wasm containers; run without -t", ErrInvalidSpec)
 	}
+	if p.Cwd != "" && !filepath.IsAbs(p.Cwd) {
+		return nil, fmt.Errorf("%w: process.cwd %q is not an absolute path", ErrInvalidSpec, p.Cwd)
+	}
 	if len(p.Args) == 0 || p.Args[0] == "" {
 		return nil, fmt.Errorf("%w: process.args is empty: args[0] must name the .wasm module", ErrInvalidSpec)
 	}

@@ -13,8 +13,15 @@ var ErrModuleNotFound = errors.New("module not found")
 
 // OpenModule opens the module at guestPath inside rootfs. Symlinks are
 // followed only while they stay inside rootfs, so an image cannot point the
-// runtime at a host file.
+// runtime at a host file; an absolute symlink as the last component is
+// read as the container sees it (relative to rootfs).
 func OpenModule(rootfs, guestPath string) (*os.File, error) {
+	return openInRootfs(rootfs, guestPath)
+}
+
+// openStrict opens guestPath inside rootfs through os.Root, which refuses
+// every symlink that leaves rootfs, absolute ones included.
+func openStrict(rootfs, guestPath string) (*os.File, error) {
 	root, err := os.OpenRoot(rootfs)
 	if err != nil {
 		return nil, fmt.Errorf("open rootfs: %w", err)

@@ -27,7 +27,7 @@ func IsNative(rootfs string, s *specs.Spec) bool {
 		return false
 	}
 	for _, p := range candidates(arg0, s.Process.Cwd, s.Process.Env) {
-		f, err := openInRootfs(rootfs, p)
+		f, err := OpenModule(rootfs, p)
 		if err != nil {
 			continue
 		}
@@ -63,12 +63,13 @@ func candidates(arg0, cwd string, env []string) []string {
 	return out
 }
 
-// openInRootfs is OpenModule that also follows absolute symlinks in the
+// openInRootfs is openStrict that also follows absolute symlinks in the
 // last path component as the container would see them (busybox images link
-// /bin/sleep to /bin/busybox), still never leaving rootfs.
+// /bin/sleep to /bin/busybox), still never leaving rootfs: every open goes
+// through os.Root.
 func openInRootfs(rootfs, p string) (*os.File, error) {
 	for hops := 0; ; hops++ {
-		f, err := OpenModule(rootfs, p)
+		f, err := openStrict(rootfs, p)
 		if err == nil || hops == 8 {
 			return f, err
 		}

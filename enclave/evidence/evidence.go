@@ -29,6 +29,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/wasmtee/wasmtee/enclave/measure"
 )
@@ -118,10 +119,13 @@ func Parse(data []byte) (*Evidence, error) {
 	if err := dec.Decode(&e); err != nil {
 		return nil, fmt.Errorf("evidence is not valid JSON: %w", err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("evidence is not valid JSON: data after the object")
+	}
 	if e.Version != Version {
 		return nil, fmt.Errorf("evidence version %d is not supported (want %d)", e.Version, Version)
 	}
-	return &e, nil
+	return withExactKeys(&e, data)
 }
 
 // SignedMessage is what the process backend's node key signs: the report

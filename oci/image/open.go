@@ -16,14 +16,19 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// maxBlob bounds what Open reads of one blob.
-const maxBlob = 1 << 30
+// maxBlob bounds what Open reads of one blob, and maxFiles what it keeps
+// of the layers' files in all (a small gzip layer can unpack to a lot).
+const (
+	maxBlob  = 1 << 30
+	maxFiles = 1 << 30
+)
 
 // Image is an image read back from an OCI image-layout tar: its config and
 // the files of its layers (later layers win; whiteouts are honoured).
 type Image struct {
 	Config ocispec.Image
 	files  map[string][]byte
+	size   int64
 }
 
 // File returns the content of the regular file at an absolute path.
@@ -66,6 +71,9 @@ func Open(tarPath string) (*Image, error) {
 		}
 	}
 	get := func(d ocispec.Descriptor) ([]byte, error) {
+		if err := d.Digest.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: descriptor digest %q: %w", tarPath, d.Digest, err)
+		}
 		b, ok := blobs[d.Digest.Algorithm().String()+"/"+d.Digest.Encoded()]
 		if !ok {
 			return nil, fmt.Errorf("%s: blob %s missing", tarPath, d.Digest)
@@ -138,6 +146,9 @@ func (im *Image) applyLayer(mediaType string, b []byte) error {
 		}
 		if h.Typeflag != tar.TypeReg {
 			continue
+		}
+		if im.size += h.Size; im.size > maxFiles {
+			return fmt.Errorf("the layers' files exceed %d bytes", int64(maxFiles))
 		}
 		data, err := io.ReadAll(io.LimitReader(tr, maxBlob))
 		if err != nil {

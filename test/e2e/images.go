@@ -33,6 +33,10 @@ var images = []imageSpec{
 	{name: "entry", module: "entry.wasm"},
 	{name: "unknown-import", module: "unknown_import.wasm"},
 	{name: "oom", module: "oom.wasm"},
+	// Hostile modules (hostile_test.go): a busy loop, endless recursion, endless growth.
+	{name: "loop", module: "loop.wasm"},
+	{name: "recurse", module: "recurse.wasm"},
+	{name: "grow", module: "grow.wasm"},
 	// wasmtee image build refuses a module without the \0asm header, so the broken modules
 	// ride along as plain files of a valid image; tests name them as the process's args[0].
 	{name: "broken", module: "hello.wasm", files: []string{

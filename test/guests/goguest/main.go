@@ -16,10 +16,15 @@
 //	stderr TEXT        prints TEXT to stderr
 //	big N              prints N lines of 100 bytes (99 + newline), then "done"
 //	cwd                prints the working directory
+//	count PREFIX       prints "args N BYTES SHA256" over all of os.Args, then
+//	                   "env N BYTES SHA256" over the environment entries that
+//	                   start with PREFIX (in order; SHA256 of the entries
+//	                   joined with NUL bytes)
 package main
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -30,7 +35,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(2, "usage: goguest hello|args|env|cat|write|ls|sleep|exit|stderr|big|cwd ...")
+		fail(2, "usage: goguest hello|args|env|cat|write|ls|sleep|exit|stderr|big|cwd|count ...")
 	}
 	cmd, args := os.Args[1], os.Args[2:]
 	switch cmd {
@@ -113,6 +118,15 @@ func main() {
 		// evidence NONCEHEX: print this module's attestation evidence.
 		need(args, 1)
 		evidence(args[0])
+	case "count":
+		need(args, 1)
+		var env []string
+		for _, kv := range os.Environ() {
+			if strings.HasPrefix(kv, args[0]) {
+				env = append(env, kv)
+			}
+		}
+		fmt.Printf("args %s\nenv %s\n", digestOf(os.Args), digestOf(env))
 	case "cwd":
 		wd, err := os.Getwd()
 		check(err)
@@ -120,6 +134,17 @@ func main() {
 	default:
 		fail(2, "goguest: unknown subcommand "+strconv.Quote(cmd))
 	}
+}
+
+// digestOf is "N BYTES SHA256" of a list of strings, joined with NUL bytes
+// for the hash.
+func digestOf(list []string) string {
+	n := 0
+	for _, s := range list {
+		n += len(s)
+	}
+	sum := sha256.Sum256([]byte(strings.Join(list, "\x00")))
+	return fmt.Sprintf("%d %d %x", len(list), n, sum)
 }
 
 func need(args []string, n int) {
