@@ -1,0 +1,259 @@
+package stress
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// proc is one process from /proc.
+type proc struct {
+	pid, ppid int
+	exe       string // /proc/PID/exe, without " (deleted)"
+	argv      []string
+	cwd       string // without " (deleted)"
+	zombie    bool
+}
+
+func (p proc) String() string {
+	return fmt.Sprintf("pid %d (ppid %d) %s, cwd %s", p.pid, p.ppid, strings.Join(p.argv, " "), p.cwd)
+}
+
+// processes reads every process of the machine (of this pid namespace).
+func processes() map[int]proc {
+	ents, _ := os.ReadDir("/proc")
+	out := make(map[int]proc, len(ents))
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		dir := "/proc/" + e.Name()
+		st, err := os.ReadFile(dir + "/stat")
+		if err != nil {
+			continue // gone
+		}
+		p := proc{pid: pid}
+		p.ppid, p.zombie = parseStat(st)
+		exe, _ := os.Readlink(dir + "/exe")
+		p.exe = strings.TrimSuffix(exe, " (deleted)")
+		if cmd, err := os.ReadFile(dir + "/cmdline"); err == nil {
+			p.argv = strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
+		}
+		cwd, _ := os.Readlink(dir + "/cwd")
+		p.cwd = strings.TrimSuffix(cwd, " (deleted)")
+		out[pid] = p
+	}
+	return out
+}
+
+// parseStat reads the parent pid and the zombie state from /proc/PID/stat
+// ("pid (comm) S ppid ...", where comm may hold spaces and parentheses).
+func parseStat(stat []byte) (ppid int, zombie bool) {
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return 0, false
+	}
+	ppid, _ = strconv.Atoi(f[1])
+	return ppid, f[0] == "Z"
+}
+
+// fdCount is the number of open file descriptors of pid, or -1.
+func fdCount(pid int) int {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return -1
+	}
+	return len(ents)
+}
+
+// argValue finds "-name value", "--name value" or "--name=value" in argv.
+func argValue(argv []string, names ...string) string {
+	for i, a := range argv {
+		for _, n := range names {
+			if a == n && i+1 < len(argv) {
+				return argv[i+1]
+			}
+			if v, ok := strings.CutPrefix(a, n+"="); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// unixSockets reads /proc/net/unix: bound path -> inodes, and which inodes
+// listen.
+func unixSockets() (byPath map[string][]string, listening map[string]bool) {
+	byPath, listening = map[string][]string{}, map[string]bool{}
+	f, err := os.Open("/proc/net/unix")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Scan() // Num RefCount Protocol Flags Type St Inode Path
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) < 8 {
+			continue
+		}
+		path, inode := strings.Join(fs[7:], " "), fs[6]
+		byPath[path] = append(byPath[path], inode)
+		if flags, err := strconv.ParseUint(fs[3], 16, 32); err == nil && flags&0x10000 != 0 { // __SO_ACCEPTCON
+			listening[inode] = true
+		}
+	}
+	return
+}
+
+// socketHolders are the pids holding any of the socket inodes.
+func socketHolders(inodes []string) []int {
+	want := map[string]bool{}
+	for _, in := range inodes {
+		want["socket:["+in+"]"] = true
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	var pids []int
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		pid, err := strconv.Atoi(filepath.Base(p))
+		if err != nil {
+			continue
+		}
+		fds, _ := os.ReadDir(p + "/fd")
+		for _, fd := range fds {
+			if l, _ := os.Readlink(p + "/fd/" + fd.Name()); want[l] {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
+}
+
+// listenerPID is the process listening on the unix socket at path.
+func listenerPID(path string) (int, error) {
+	byPath, listening := unixSockets()
+	var inodes []string
+	for _, in := range byPath[path] {
+		if listening[in] {
+			inodes = append(inodes, in)
+		}
+	}
+	if len(inodes) == 0 {
+		return 0, fmt.Errorf("no process listens on %s (/proc/net/unix)", path)
+	}
+	pids := socketHolders(inodes)
+	if len(pids) != 1 {
+		return 0, fmt.Errorf("%d processes hold the listening socket %s: %v (give -daemon-pid)", len(pids), path, pids)
+	}
+	return pids[0], nil
+}
+
+var (
+	tomlSection = regexp.MustCompile(`^\s*\[`)
+	tomlKey     = regexp.MustCompile(`^\s*(root|state)\s*=\s*["']([^"']+)["']`)
+)
+
+// daemonDirs finds containerd's root and state directories from its
+// command line: --root/--state, else the top-level keys of --config, else
+// containerd's defaults.
+func daemonDirs(pid int) (root, state string, err error) {
+	cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return "", "", err
+	}
+	argv := strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
+	root, state = "/var/lib/containerd", "/run/containerd"
+	if cfg := argValue(argv, "--config", "-c"); cfg != "" {
+		b, err := os.ReadFile(cfg)
+		if err != nil {
+			return "", "", fmt.Errorf("the daemon's config: %w (give -root and -state)", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if tomlSection.MatchString(line) {
+				break
+			}
+			if m := tomlKey.FindStringSubmatch(line); m != nil {
+				if m[1] == "root" {
+					root = m[2]
+				} else {
+					state = m[2]
+				}
+			}
+		}
+	}
+	if v := argValue(argv, "--root"); v != "" {
+		root = v
+	}
+	if v := argValue(argv, "--state"); v != "" {
+		state = v
+	}
+	return root, state, nil
+}
+
+// mountPoints reads a mountinfo file: mount point -> file system type.
+func mountPoints(mountinfo string) map[string]string {
+	b, _ := os.ReadFile(mountinfo)
+	out := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		fstype := ""
+		for i := 5; i+1 < len(f); i++ {
+			if f[i] == "-" {
+				fstype = f[i+1]
+				break
+			}
+		}
+		out[unescapeMount(f[4])] = fstype
+	}
+	return out
+}
+
+// unescapeMount undoes mountinfo's octal escapes (\040 for space and so on).
+func unescapeMount(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// under: path is dir or inside it.
+func under(path, dir string) bool {
+	return dir != "" && (path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/"))
+}
+
+func dirEntries(dir string) map[string]bool {
+	ents, _ := os.ReadDir(dir)
+	out := make(map[string]bool, len(ents))
+	for _, e := range ents {
+		out[e.Name()] = true
+	}
+	return out
+}
