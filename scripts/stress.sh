@@ -64,7 +64,16 @@ if [ "$RUNC" = 1 ]; then
 	fi
 fi
 
-stop_daemon() { scripts/containerd.sh stop "$DIR" || log "WARNING: stopping the daemon in $DIR failed"; }
+stop_daemon() {
+	scripts/containerd.sh stop "$DIR" || log "WARNING: stopping the daemon in $DIR failed"
+	# The namespace's parent cgroups and runc's namespace directory outlive every container
+	# (containerd and runc never remove them). rmdir removes only empty ones: a cgroup with a
+	# process or a child is left alone, and so is whatever a leak left.
+	local d
+	for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS" /run/containerd/runc/"$NS" /run/wasmtee/runc/"$NS"; do
+		[ ! -d "$d" ] || rmdir "$d" 2>/dev/null || true
+	done
+}
 stop_daemon # whatever an interrupted earlier run left
 trap stop_daemon EXIT
 SOCK="$(PATH="$DAEMON_PATH" scripts/containerd.sh start "$VERSION" "$DIR")"
@@ -81,9 +90,18 @@ import_image "$WORK/hello.tar" "$WASM_REF"
 if [ "$RUNC" = 1 ]; then import_image "$WORK/busybox.tar" "$RUNC_REF"; fi
 
 status=0
+# ^C reaches the tool too (same process group): it lets the runs in flight finish, checks for
+# leaks and reports. Then no further run starts, and the EXIT trap stops the daemon.
+INTERRUPTED=0
+trap 'INTERRUPTED=1' INT TERM
 stress() { # NAME, then tool flags
 	local name="$1" rc=0
 	shift
+	if [ "$INTERRUPTED" = 1 ]; then
+		status=1
+		log "$name: skipped (interrupted)"
+		return 0
+	fi
 	log "$name: $N runs, $P in parallel, containerd $VERSION"
 	# shellcheck disable=SC2086
 	"$TOOL" -address "$SOCK" -namespace "$NS" -n "$N" -p "$P" -root "$DIR/root" -state "$DIR/state" \
