@@ -2,6 +2,7 @@ package oci
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path"
@@ -68,13 +69,18 @@ func candidates(arg0, cwd string, env []string) []string {
 // /bin/sleep to /bin/busybox), still never leaving rootfs: every open goes
 // through os.Root.
 func openInRootfs(rootfs, p string) (*os.File, error) {
+	orig := p
 	for hops := 0; ; hops++ {
 		f, err := openStrict(rootfs, p)
-		if err == nil || hops == 8 {
-			return f, err
+		if err == nil {
+			return f, nil
 		}
 		target, lerr := os.Readlink(filepath.Join(rootfs, filepath.Clean("/"+p)))
-		if lerr != nil || !path.IsAbs(target) {
+		if hops == 8 || lerr != nil || !path.IsAbs(target) {
+			if p != orig {
+				why := strings.TrimPrefix(err.Error(), ErrModuleNotFound.Error()+": ")
+				return nil, fmt.Errorf("%w: %s is a symlink to %s", ErrModuleNotFound, orig, why)
+			}
 			return nil, err
 		}
 		p = target

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -74,6 +75,32 @@ func TestCacheUnwritable(t *testing.T) {
 		}
 		if entries, _ := filepath.Glob(filepath.Join(cache, "*.cwasm")); len(entries) != 0 {
 			c.Errorf("cache written despite mode 0500: %v", entries)
+		}
+	})
+}
+
+// TestCacheDiskFull: a compile cache on a full file system (a 64 KiB
+// tmpfs mounted over it) costs a compile per start, not a failure; the
+// shim logs a warning and leaves no partial entry.
+func TestCacheDiskFull(t *testing.T) {
+	each(t, func(c *tc) {
+		cache := filepath.Join(c.d.dir, "cache")
+		if err := syscall.Mount("tmpfs", cache, "tmpfs", 0, "size=64k,mode=0700"); err != nil {
+			c.Fatalf("mount a small tmpfs over the cache: %v", err)
+		}
+		defer syscall.Unmount(cache, 0)
+		id := c.id()
+		c.expect(c.ctr(runArgs(c.ref("goguest"), id, nil, []string{"/goguest.wasm", "hello"})...), 0, "hello from wasm")
+		c.expectSource(id, "compile")
+		log, _ := os.ReadFile(filepath.Join(c.d.dir, "containerd.log"))
+		if !strings.Contains(string(log), "no space left on device") {
+			c.Errorf("no warning about the full cache file system in the daemon log")
+		}
+		left, _ := filepath.Glob(filepath.Join(cache, "*"))
+		for _, f := range left {
+			if st, err := os.Stat(f); err == nil && st.Size() > 4096 {
+				c.Errorf("partial cache entry left on the full file system: %s (%d bytes)", f, st.Size())
+			}
 		}
 	})
 }
