@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	digest "github.com/opencontainers/go-digest"
-	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	bbimage "github.com/wasmtee/wasmtee/test/internal/busybox"
 )
 
 // The CRI benchmark's images and tools, made once per run (buildCRI) and
@@ -90,7 +89,7 @@ func buildCRI(ctx context.Context, repo, work string, busybox image) (*criSetup,
 	}
 
 	pause := image{name: "pause", ref: pauseRef, tar: filepath.Join(work, "pause.tar")}
-	if err := writeBusyboxImageWith(pause.tar, pause.ref, ocispec.ImageConfig{
+	if err := bbimage.Write(pause.tar, pause.ref, ocispec.ImageConfig{
 		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 		Entrypoint: []string{"/bin/sleep", "infinity"},
 	}); err != nil {
@@ -102,60 +101,4 @@ func buildCRI(ctx context.Context, repo, work string, busybox image) (*criSetup,
 	s.runc = criWorkload{key: "runc", label: fmt.Sprintf("runc (busybox `sleep %d`)", sleeperSeconds), handler: "runc", ref: busybox.ref,
 		command: []string{"/bin/sleep", fmt.Sprint(sleeperSeconds)}}
 	return s, nil
-}
-
-// writeBusyboxImageWith is writeBusyboxImage with a given image config: an
-// OCI image-layout tar for linux/amd64 with the same single busybox layer.
-func writeBusyboxImageWith(out, ref string, ic ocispec.ImageConfig) error {
-	bin, err := os.ReadFile(busyboxBinary)
-	if err != nil {
-		return fmt.Errorf("busybox-static: %w", err)
-	}
-	layerTar, err := busyboxLayer(bin)
-	if err != nil {
-		return err
-	}
-	// Uncompressed: the layer's digest is its diff ID.
-	created := epoch
-	platform := ocispec.Platform{Architecture: "amd64", OS: "linux"}
-	cfg, err := json.Marshal(ocispec.Image{
-		Created:  &created,
-		Platform: platform,
-		Config:   ic,
-		RootFS:   ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{digest.FromBytes(layerTar)}},
-	})
-	if err != nil {
-		return err
-	}
-	manifest, err := json.Marshal(ocispec.Manifest{
-		Versioned: specs.Versioned{SchemaVersion: 2},
-		MediaType: ocispec.MediaTypeImageManifest,
-		Config:    descriptor(ocispec.MediaTypeImageConfig, cfg),
-		Layers:    []ocispec.Descriptor{descriptor(ocispec.MediaTypeImageLayer, layerTar)},
-	})
-	if err != nil {
-		return err
-	}
-	md := descriptor(ocispec.MediaTypeImageManifest, manifest)
-	md.Platform = &platform
-	md.Annotations = map[string]string{"io.containerd.image.name": ref, ocispec.AnnotationRefName: "bench"}
-	index, err := json.Marshal(ocispec.Index{
-		Versioned: specs.Versioned{SchemaVersion: 2},
-		MediaType: ocispec.MediaTypeImageIndex,
-		Manifests: []ocispec.Descriptor{md},
-	})
-	if err != nil {
-		return err
-	}
-	layout, _ := json.Marshal(ocispec.ImageLayout{Version: ocispec.ImageLayoutVersion})
-	files := []tarFile{{name: "blobs/", dir: true}, {name: "blobs/sha256/", dir: true}}
-	for _, b := range [][]byte{layerTar, cfg, manifest} {
-		files = append(files, tarFile{name: "blobs/sha256/" + digest.FromBytes(b).Encoded(), data: b})
-	}
-	files = append(files, tarFile{name: ocispec.ImageLayoutFile, data: layout}, tarFile{name: "index.json", data: index})
-	archive, err := tarOf(files)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(out, archive, 0o644)
 }
