@@ -17,6 +17,8 @@ import (
 	"github.com/google/go-sev-guest/kds"
 
 	"github.com/wasmtee/wasmtee/enclave/evidence"
+
+	"github.com/wasmtee/wasmtee/internal/strictjson"
 )
 
 // Policy is what a verifier accepts. Its JSON form is decoded strictly:
@@ -182,7 +184,7 @@ func decodePolicy(data []byte) (*Policy, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("policy is not valid JSON: data after the policy object")
 	}
-	if err := checkExactKeys(data, reflect.TypeOf(p), ""); err != nil {
+	if err := strictjson.ExactKeys(data, reflect.TypeOf(p)); err != nil {
 		return nil, fmt.Errorf("policy is not valid: %w", err)
 	}
 	return &p, nil
