@@ -47,6 +47,22 @@ run demo5 /hello.wasm exit 7
 echo "exit status: $?"
 set -e
 
+step "attest a running container: evidence from its shim, checked against a policy"
+"$CTR" -a "$SOCK" run -d --null-io --runtime io.containerd.wasmtee.v1 example.com/hello:1 demo6 /hello.wasm sleep 30 2>/dev/null
+NONCE="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+echo "\$ wasmtee attest --address $SOCK --nonce $NONCE demo6 -o evidence.json"
+"$REPO/bin/wasmtee" attest --address "$SOCK" --nonce "$NONCE" -o "$WORK/evidence.json" demo6
+grep -o '"backend":"[a-z]*","tee":"[a-z]*"' "$WORK/evidence.json"
+MEASUREMENT="$(grep -o '"measurement":"[0-9a-f]*"' "$WORK/evidence.json" | cut -d'"' -f4)"
+echo "expected offline: $("$REPO/bin/wasmtee" measure "$WORK/hello.tar" /hello.wasm sleep 30)"
+echo "in the evidence:  $MEASUREMENT"
+printf '{"measurements":["%s"],"backends":["process"],"tees":["none"]}\n' "$MEASUREMENT" >"$WORK/policy.json"
+echo "\$ wasmtee verify --policy policy.json --nonce $NONCE evidence.json"
+"$REPO/bin/wasmtee" verify --policy "$WORK/policy.json" --nonce "$NONCE" "$WORK/evidence.json" && echo "verified (tee: none: this machine has no TEE)"
+"$CTR" -a "$SOCK" task kill -s SIGKILL demo6 >/dev/null 2>&1 || true
+for _ in 1 2 3 4 5 6 7 8 9 10; do "$CTR" -a "$SOCK" task delete demo6 >/dev/null 2>&1 && break; sleep 0.2; done
+"$CTR" -a "$SOCK" containers delete demo6 >/dev/null 2>&1 || true
+
 step "the shim's log lines in containerd's log"
 grep -h 'runtime=io.containerd.wasmtee.v1' "$DIR/containerd.log" | grep -E 'module host created|module exited' | tail -4
 
