@@ -36,6 +36,9 @@ type service struct {
 
 	mu         sync.Mutex
 	containers map[string]*container
+
+	// tees memoizes selectTEE by selection string.
+	tees sync.Map
 }
 
 var _ taskAPI.TaskService = (*service)(nil)

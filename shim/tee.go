@@ -35,11 +35,23 @@ func teeOf(spec *specs.Spec, o *Options) (string, error) {
 	return want, nil
 }
 
+// teeSelection is a memoized tee.Select result.
+type teeSelection struct {
+	producer evidence.Producer
+	choice   tee.Choice
+}
+
 // selectTEE picks the producer of a container's evidence (tee.Select, as
 // `wasmtee doctor` reports it): the backend it names, or the process
 // backend with a warning when that TEE is absent and not required. A
-// required TEE that is absent fails the create.
+// required TEE that is absent fails the create. A successful selection is
+// kept for the shim's life, so that later creates neither reread the node
+// key nor probe the TEE again.
 func (s *service) selectTEE(want string) (evidence.Producer, string, string, error) {
+	if v, ok := s.tees.Load(want); ok {
+		sel := v.(teeSelection)
+		return sel.producer, sel.choice.Backend, fallbackWarning(sel.choice), nil
+	}
 	p, c, err := tee.Select(want, tee.Env{NodeKey: os.Getenv(envNodeKey)})
 	if err != nil {
 		var ue *tee.UnavailableError
@@ -48,9 +60,13 @@ func (s *service) selectTEE(want string) (evidence.Producer, string, string, err
 		}
 		return nil, "", "", err
 	}
-	warning := ""
-	if c.Fallback {
-		warning = fmt.Sprintf("TEE %q not available (%s): using the process backend (tee: none)", c.Want, c.Reason)
+	s.tees.Store(want, teeSelection{producer: p, choice: c})
+	return p, c.Backend, fallbackWarning(c), nil
+}
+
+func fallbackWarning(c tee.Choice) string {
+	if !c.Fallback {
+		return ""
 	}
-	return p, c.Backend, warning, nil
+	return fmt.Sprintf("TEE %q not available (%s): using the process backend (tee: none)", c.Want, c.Reason)
 }
