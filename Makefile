@@ -13,13 +13,18 @@ FUZZTIME ?= 3000x
 
 .PHONY: all deps test unit e2e lint fuzz demo bench install uninstall clean
 
-all: bin/containerd-shim-wasmtee-v1 bin/wasmtee
+all: bin/containerd-shim-wasmtee-v1 bin/wasmtee-module-host bin/wasmtee
 
+# The shim and the CLI are static Go binaries; only the module host links
+# wasmtime (cgo), so a shim starts without loading it.
 bin/containerd-shim-wasmtee-v1: $(GOFILES) go.mod go.sum
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/containerd-shim-wasmtee-v1
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/containerd-shim-wasmtee-v1
+
+bin/wasmtee-module-host: $(GOFILES) go.mod go.sum
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/wasmtee-module-host
 
 bin/wasmtee: $(GOFILES) go.mod go.sum
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/wasmtee
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/wasmtee
 
 deps:
 	scripts/deps.sh
@@ -61,10 +66,10 @@ stress: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 bin/containerd-shim-wasmtee-v1 bin/wasmtee $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 bin/containerd-shim-wasmtee-v1 bin/wasmtee-module-host bin/wasmtee $(DESTDIR)$(PREFIX)/bin/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/containerd-shim-wasmtee-v1 $(DESTDIR)$(PREFIX)/bin/wasmtee
+	rm -f $(DESTDIR)$(PREFIX)/bin/containerd-shim-wasmtee-v1 $(DESTDIR)$(PREFIX)/bin/wasmtee-module-host $(DESTDIR)$(PREFIX)/bin/wasmtee
 
 clean:
 	rm -rf bin

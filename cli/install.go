@@ -19,6 +19,7 @@ import (
 
 const (
 	shimBinary      = "containerd-shim-wasmtee-v1"
+	hostBinary      = "wasmtee-module-host"
 	shimRuntimeType = "io.containerd.wasmtee.v1"
 	installBackup   = ".wasmtee-backup"
 	restartHint     = "restart containerd to load the runtime handler (e.g. systemctl restart containerd)"
@@ -34,8 +35,9 @@ func init() {
 		summary: "install the shim and configure containerd's runtime handler",
 		usage: `Usage: wasmtee install [options]
 
-Install wasmtee on this containerd node: copy containerd-shim-wasmtee-v1 and
-this wasmtee binary into --bin-dir (atomically, mode 0755, skipping copies
+Install wasmtee on this containerd node: copy containerd-shim-wasmtee-v1,
+wasmtee-module-host (the process that hosts each container's module; the
+shim starts it from its own directory) and this wasmtee binary into --bin-dir (atomically, mode 0755, skipping copies
 that are already identical), and configure a CRI runtime handler with
 runtime_type "io.containerd.wasmtee.v1" and an options table holding
 cache_dir.
@@ -61,7 +63,8 @@ Options:
   --bin-dir DIR             where the binaries go (default /usr/local/bin);
                             containerd must find the shim on its PATH
   --shim PATH               shim binary to install (default: the
-                            containerd-shim-wasmtee-v1 next to this wasmtee)
+                            containerd-shim-wasmtee-v1 next to this wasmtee);
+                            wasmtee-module-host is taken from its directory
   --handler NAME            CRI runtime handler name (default wasmtee)
   --cache-dir DIR           compile cache directory, written as cache_dir in
                             the handler's options (default /var/lib/wasmtee/cache;
@@ -311,7 +314,8 @@ func (ch *fileChange) apply() error {
 	return writeAtomic(ch.path, bytes.NewReader(ch.data), ch.mode)
 }
 
-// planBinaries plans the copies of the shim and of wasmtee itself.
+// planBinaries plans the copies of the shim, the module host and wasmtee
+// itself.
 func (o *installOptions) planBinaries() ([]*fileChange, error) {
 	self, err := installExecutable()
 	if err != nil {
@@ -331,12 +335,17 @@ func (o *installOptions) planBinaries() ([]*fileChange, error) {
 		}
 		return nil, fmt.Errorf("shim binary %s: %w (%s)", shim, err, hint)
 	}
+	host := filepath.Join(filepath.Dir(shim), hostBinary)
+	if err := checkBinary(host); err != nil {
+		return nil, fmt.Errorf("module host binary %s: %w (it must be beside the shim binary; build both with 'make')", host, err)
+	}
 	if err := checkBinary(self); err != nil {
 		return nil, fmt.Errorf("wasmtee binary %s: %w", self, err)
 	}
 	var out []*fileChange
 	for _, b := range []struct{ what, src, name string }{
 		{"containerd shim", shim, shimBinary},
+		{"module host", host, hostBinary},
 		{"wasmtee CLI", self, progName},
 	} {
 		ch := &fileChange{what: b.what, src: b.src, path: o.path(filepath.Join(o.binDir, b.name)), mode: 0o755}

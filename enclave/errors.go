@@ -1,12 +1,19 @@
 package enclave
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/wasmtee/wasmtee/enclave/control"
+)
 
 var (
 	// ErrInvalid marks a module or workload the host refused to load.
 	ErrInvalid = errors.New("invalid module")
 	// ErrUnsupported marks a module that needs what the host lacks.
 	ErrUnsupported = errors.New("unsupported module")
+	// ErrNotInstalled marks a node where the module host binary is
+	// missing.
+	ErrNotInstalled = errors.New("wasmtee is not installed completely")
 	// ErrHostDied marks a module host that exited while the shim waited
 	// for an answer.
 	ErrHostDied = errors.New("module host exited")
@@ -22,21 +29,16 @@ type hostError struct {
 func (e *hostError) Error() string { return e.msg }
 func (e *hostError) Unwrap() error { return e.kind }
 
-func replyErr(r reply) error {
+func replyErr(r control.Reply) error {
 	if r.Error == "" {
 		return nil
 	}
 	e := &hostError{msg: r.Error}
 	switch r.Kind {
-	case kindInvalid:
+	case control.KindInvalid:
 		e.kind = ErrInvalid
-	case kindUnsupported:
+	case control.KindUnsupported:
 		e.kind = ErrUnsupported
 	}
 	return e
 }
-
-const (
-	kindInvalid     = "invalid"
-	kindUnsupported = "unsupported"
-)

@@ -13,12 +13,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/wasmtee/wasmtee/enclave/control"
 	"github.com/wasmtee/wasmtee/oci"
 )
 
 // Launcher starts module hosts as hardened child processes of the shim.
 type Launcher struct {
-	// Exe is the binary to run as module host (the shim itself).
+	// Exe is the module host binary (see HostBinary).
 	Exe string
 	// CacheDir and CacheMax configure the node's compile cache; an empty
 	// CacheDir disables caching.
@@ -59,6 +60,9 @@ type LoadInfo struct {
 // Launch starts a module host and has it load and check the module. On
 // error nothing is left running.
 func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, LoadInfo, error) {
+	if err := checkHostBinary(l.Exe); err != nil {
+		return nil, LoadInfo{}, err
+	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, LoadInfo{}, fmt.Errorf("control socketpair: %w", err)
@@ -91,16 +95,16 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 	return p, info, nil
 }
 
-func (l *Launcher) command(req LaunchRequest, control *os.File) *exec.Cmd {
+func (l *Launcher) command(req LaunchRequest, ctl *os.File) *exec.Cmd {
 	cmd := &exec.Cmd{
 		Path:       l.Exe,
-		Args:       []string{HostArg0, req.ID},
+		Args:       []string{control.Arg0, req.ID},
 		Env:        []string{"RUST_BACKTRACE=0"},
 		Dir:        "/",
 		Stdin:      req.Stdin,
 		Stdout:     req.Stdout,
 		Stderr:     req.Stderr,
-		ExtraFiles: []*os.File{control, req.Module},
+		ExtraFiles: []*os.File{ctl, req.Module},
 		SysProcAttr: &syscall.SysProcAttr{
 			Pdeathsig: syscall.SIGKILL,
 			Credential: &syscall.Credential{
@@ -114,7 +118,7 @@ func (l *Launcher) command(req LaunchRequest, control *os.File) *exec.Cmd {
 }
 
 func (p *Process) load(ctx context.Context, req LaunchRequest, l *Launcher) (LoadInfo, error) {
-	if err := p.enc.Encode(request{Op: "load", Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax}); err != nil {
+	if err := p.enc.Encode(control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax}); err != nil {
 		return LoadInfo{}, p.diedOr(fmt.Errorf("send load: %w", err))
 	}
 	rep, err := p.receive(ctx)
@@ -188,25 +192,25 @@ func exitCode(st *os.ProcessState, err error) int {
 }
 
 // receive reads one reply, giving up when ctx ends or the host dies.
-func (p *Process) receive(ctx context.Context) (reply, error) {
+func (p *Process) receive(ctx context.Context) (control.Reply, error) {
 	type result struct {
-		r   reply
+		r   control.Reply
 		err error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		var r reply
+		var r control.Reply
 		err := p.dec.Decode(&r)
 		ch <- result{r, err}
 	}()
 	select {
 	case res := <-ch:
 		if res.err != nil {
-			return reply{}, p.diedOr(fmt.Errorf("read reply: %w", res.err))
+			return control.Reply{}, p.diedOr(fmt.Errorf("read reply: %w", res.err))
 		}
 		return res.r, nil
 	case <-ctx.Done():
-		return reply{}, ctx.Err()
+		return control.Reply{}, ctx.Err()
 	}
 }
 
@@ -228,7 +232,7 @@ func (p *Process) Pid() int { return p.pid }
 
 // Start runs the module's entry function.
 func (p *Process) Start(ctx context.Context) error {
-	if err := p.enc.Encode(request{Op: "start"}); err != nil {
+	if err := p.enc.Encode(control.Request{Op: control.OpStart}); err != nil {
 		return p.diedOr(fmt.Errorf("send start: %w", err))
 	}
 	rep, err := p.receive(ctx)
@@ -246,13 +250,13 @@ func (p *Process) Start(ctx context.Context) error {
 // until the control channel closes (the host exited).
 func (p *Process) serveRequests() {
 	for {
-		var req request
+		var req control.Request
 		if err := p.dec.Decode(&req); err != nil {
 			return
 		}
-		var rep reply
+		var rep control.Reply
 		switch {
-		case req.Op != "evidence":
+		case req.Op != control.OpEvidence:
 			rep.Error = fmt.Sprintf("unknown request %q", req.Op)
 		case p.evidence == nil:
 			rep.Error = "attestation is not available for this container"

@@ -208,8 +208,8 @@ cmd_start() {
 	d="$(abs_dir "$2")"
 	[ -x "$bin" ] || die "$bin not found: run scripts/deps.sh"
 	[ -x "$ctr" ] || die "$ctr not found: run scripts/deps.sh"
-	[ -x "$BIN_DIR/containerd-shim-wasmtee-v1" ] ||
-		log "warning: $BIN_DIR/containerd-shim-wasmtee-v1 not found: wasmtee containers will not start"
+	[ -x "$BIN_DIR/containerd-shim-wasmtee-v1" ] && [ -x "$BIN_DIR/wasmtee-module-host" ] ||
+		log "warning: $BIN_DIR/containerd-shim-wasmtee-v1 or wasmtee-module-host not found: wasmtee containers will not start"
 	if [ -n "$(daemon_pid "$d")" ]; then
 		die "a daemon is already running for $d (pid $(daemon_pid "$d")); stop it first"
 	fi

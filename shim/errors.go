@@ -32,6 +32,8 @@ func toGRPC(err error) error {
 		err = wrapKeep(errdefs.ErrInvalidArgument, err)
 	case errors.Is(err, enclave.ErrUnsupported):
 		err = wrapKeep(errdefs.ErrNotImplemented, err)
+	case errors.Is(err, enclave.ErrNotInstalled):
+		err = wrapKeep(errdefs.ErrFailedPrecondition, err)
 	}
 	return errdefs.ToGRPC(err)
 }

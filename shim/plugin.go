@@ -8,8 +8,6 @@ import (
 	"github.com/containerd/containerd/pkg/shutdown"
 	"github.com/containerd/containerd/plugin"
 	"github.com/containerd/containerd/runtime/v2/shim"
-
-	"github.com/wasmtee/wasmtee/enclave"
 )
 
 func init() {
@@ -31,12 +29,8 @@ func init() {
 	})
 }
 
-// Main is the shim binary's entry point. The same binary is the module
-// host when started with enclave.HostArg0 as argv[0].
+// Main is the shim binary's entry point.
 func Main() {
-	if len(os.Args) > 0 && os.Args[0] == enclave.HostArg0 {
-		enclave.HostMain()
-	}
 	if isInfoRequest(os.Args[1:]) {
 		if err := writeInfo(os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -50,7 +50,7 @@ func newService(ctx context.Context, publisher shim.Publisher, sd shutdown.Servi
 		return nil, err
 	}
 	s := &service{
-		launcher:   &enclave.Launcher{Exe: exe, CacheDir: cacheDir(), CacheMax: cacheMax()},
+		launcher:   &enclave.Launcher{Exe: enclave.HostBinary(exe), CacheDir: cacheDir(), CacheMax: cacheMax()},
 		events:     make(chan any, 128),
 		shutdown:   sd,
 		containers: map[string]*container{},

@@ -507,7 +507,7 @@ func (c *criTC) stop(id string, seconds int) result {
 	return r
 }
 
-// hostProc is a live process running the shim binary: a shim or a module host.
+// hostProc is a live process running one of our binaries: a shim or a module host.
 type hostProc struct {
 	pid, ppid int
 	argv      []string
@@ -515,7 +515,8 @@ type hostProc struct {
 
 func (p hostProc) moduleHost() bool { return len(p.argv) > 0 && p.argv[0] == moduleHostArg0 }
 
-// shimBinaryProcs lists the live (not zombie) processes whose executable is the shim binary.
+// shimBinaryProcs lists the live (not zombie) processes whose executable is the shim or
+// the module host binary.
 func shimBinaryProcs() []hostProc {
 	ents, _ := os.ReadDir("/proc")
 	var out []hostProc
@@ -526,7 +527,7 @@ func shimBinaryProcs() []hostProc {
 		}
 		dir := "/proc/" + e.Name()
 		exe, err := os.Readlink(dir + "/exe")
-		if err != nil || strings.TrimSuffix(exe, " (deleted)") != env.shim {
+		if err != nil || !ourBinary(exe) {
 			continue
 		}
 		st, _ := os.ReadFile(dir + "/stat")

@@ -82,7 +82,7 @@ func TestCRIPodSharesShim(t *testing.T) {
 			}
 			hp, ok := findProc(procs, pid)
 			if !ok {
-				c.Errorf("pid %d of container %s is not a live process of the shim binary; shim binary processes:%s", pid, id, describeProcs(procs))
+				c.Errorf("pid %d of container %s is not a live process of our binaries; shim and module host processes:%s", pid, id, describeProcs(procs))
 				continue
 			}
 			if !hp.moduleHost() || len(hp.argv) < 2 || hp.argv[1] != id {
@@ -113,7 +113,7 @@ func TestCRIPodSharesShim(t *testing.T) {
 			}
 		}
 		if len(serving) != 1 {
-			c.Errorf("want exactly 1 shim process whose children are both module hosts (%d, %d), found %d; shim binary processes:%s",
+			c.Errorf("want exactly 1 shim process whose children are both module hosts (%d, %d), found %d; shim and module host processes:%s",
 				sa.Info.Pid, sb.Info.Pid, len(serving), describeProcs(procs))
 		}
 		// And no shim was started for the pod or its containers other than that one.
@@ -198,7 +198,7 @@ func TestCRIRemovePodLeavesNothing(t *testing.T) {
 				c.Errorf("container %s still listed after crictl rmp", id)
 			}
 		}
-		// The cleanups check that nothing else is left: processes of the shim binary,
+		// The cleanups check that nothing else is left: processes of the shim and module host binaries,
 		// mounts, task state, shim sockets, containerd records, cgroups.
 	})
 }

@@ -7,7 +7,8 @@
 //
 //	go test -tags e2e -count=1 ./test/e2e/
 //
-// Needs root, scripts/deps.sh's tools, bin/containerd-shim-wasmtee-v1 and bin/wasmtee
+// Needs root, scripts/deps.sh's tools, bin/containerd-shim-wasmtee-v1,
+// bin/wasmtee-module-host and bin/wasmtee
 // (WASMTEE_BIN_DIR overrides bin/). A missing prerequisite fails the run, naming it.
 package e2e
 
@@ -34,6 +35,7 @@ type paths struct {
 	repo    string // repository root
 	bin     string // bin/ or $WASMTEE_BIN_DIR
 	shim    string // bin/containerd-shim-wasmtee-v1
+	host    string // bin/wasmtee-module-host
 	wasmtee string // bin/wasmtee
 	script  string // scripts/containerd.sh
 	work    string // temporary folder for guests and image archives
@@ -73,6 +75,7 @@ func setupPaths() error {
 		}
 	}
 	env.shim = filepath.Join(env.bin, "containerd-shim-wasmtee-v1")
+	env.host = filepath.Join(env.bin, "wasmtee-module-host")
 	env.wasmtee = filepath.Join(env.bin, "wasmtee")
 	env.script = filepath.Join(repo, "scripts", "containerd.sh")
 
@@ -86,6 +89,7 @@ func setupPaths() error {
 		missing = append(missing, "root (containerd and the shim need it)")
 	}
 	need(env.shim, "build it: go build -o bin/containerd-shim-wasmtee-v1 ./cmd/containerd-shim-wasmtee-v1, or make")
+	need(env.host, "build it: go build -o bin/wasmtee-module-host ./cmd/wasmtee-module-host, or make")
 	need(env.wasmtee, "build it: go build -o bin/wasmtee ./cmd/wasmtee, or make")
 	need(env.script, "part of the repository")
 	need("/usr/bin/containerd", "containerd 1.6: run scripts/deps.sh")

@@ -158,7 +158,14 @@ type procInfo struct {
 	cmdline, cwd string
 }
 
-// shimProcs are the live processes running the shim binary under test, less those that
+// ourBinary tells whether a process's /proc/PID/exe is the shim or the
+// module host binary under test.
+func ourBinary(exe string) bool {
+	exe = strings.TrimSuffix(exe, " (deleted)")
+	return exe == env.shim || exe == env.host
+}
+
+// shimProcs are the live processes running the shim or module host binary under test, less those that
 // provably serve some other daemon (a developer's own, on a shared machine): a shim whose
 // -address is outside our daemon dirs, and the children of such a shim.
 func shimProcs() []procInfo {
@@ -171,7 +178,7 @@ func shimProcs() []procInfo {
 		}
 		dir := "/proc/" + e.Name()
 		exe, err := os.Readlink(dir + "/exe")
-		if err != nil || strings.TrimSuffix(exe, " (deleted)") != env.shim {
+		if err != nil || !ourBinary(exe) {
 			continue
 		}
 		st, _ := os.ReadFile(dir + "/stat")

@@ -54,7 +54,7 @@ const (
 
 // ManifestOptions describe one module host enclave.
 type ManifestOptions struct {
-	// HostBinary is the module host binary on the host: the shim binary,
+	// HostBinary is the module host binary on the host (wasmtee-module-host),
 	// re-executed. Absolute path.
 	HostBinary string
 	// Argv is the module host's argv, fixed in the manifest

@@ -1,21 +1,25 @@
-package enclave
+// Package control is the control channel between the shim and a module
+// host: the messages both sides exchange over the host's fd 3 (one JSON
+// value per message), and the host's file descriptors.
+package control
 
 import "github.com/wasmtee/wasmtee/oci"
 
-// HostArg0 is argv[0] of a module host process; the shim binary's main
-// checks it to tell a module host from a shim.
-const HostArg0 = "wasmtee-module-host"
+// Arg0 is argv[0] of a module host process (argv[1] is its container ID).
+const Arg0 = "wasmtee-module-host"
 
 // File descriptors of a module host, besides stdio.
 const (
-	controlFD = 3
-	moduleFD  = 4
+	// FD is the host's end of the control socket.
+	FD = 3
+	// ModuleFD is the module file, open read-only.
+	ModuleFD = 4
 )
 
-// request is a message from the shim to the module host ("load",
+// Request is a message from the shim to the module host ("load",
 // "start"), or, once the module runs, from the module host to the shim
 // ("evidence", for the module's wasmtee.get_evidence calls).
-type request struct {
+type Request struct {
 	Op       string        `json:"op"`
 	Workload *oci.Workload `json:"workload,omitempty"`
 	CacheDir string        `json:"cacheDir,omitempty"`
@@ -25,11 +29,18 @@ type request struct {
 	PublicKey []byte `json:"publicKey,omitempty"`
 }
 
-// reply is the module host's answer to one request.
-type reply struct {
+// Operations.
+const (
+	OpLoad     = "load"
+	OpStart    = "start"
+	OpEvidence = "evidence"
+)
+
+// Reply is the answer to one Request.
+type Reply struct {
 	Error string `json:"error,omitempty"`
-	// Kind classifies Error: "invalid" (the module or spec is wrong),
-	// "unsupported", or "" (a runtime failure).
+	// Kind classifies Error: KindInvalid (the module or spec is wrong),
+	// KindUnsupported, or "" (a runtime failure).
 	Kind string `json:"kind,omitempty"`
 	// Source says whether load compiled the module or hit the cache.
 	Source string `json:"source,omitempty"`
@@ -40,3 +51,9 @@ type reply struct {
 	// Evidence answers an "evidence" request (JSON).
 	Evidence []byte `json:"evidence,omitempty"`
 }
+
+// Kinds of Reply.Error.
+const (
+	KindInvalid     = "invalid"
+	KindUnsupported = "unsupported"
+)

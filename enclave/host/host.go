@@ -1,4 +1,4 @@
-package enclave
+package host
 
 import (
 	"encoding/hex"
@@ -8,13 +8,14 @@ import (
 	"net"
 	"os"
 
+	"github.com/wasmtee/wasmtee/enclave/control"
 	"github.com/wasmtee/wasmtee/wasm"
 )
 
-// HostMain is the module host: it hardens itself, loads the module it is
+// Main is the module host: it hardens itself, loads the module it is
 // given on fd 4 as the shim asks on fd 3, runs it on "start" and exits with
 // the module's exit status. It never returns.
-func HostMain() {
+func Main() {
 	if err := hardenSelf(); err != nil {
 		fatal(fmt.Errorf("harden module host: %w", err))
 	}
@@ -23,7 +24,7 @@ func HostMain() {
 	if err := applySeccomp(); err != nil {
 		fatal(fmt.Errorf("harden module host: %w", err))
 	}
-	f := os.NewFile(controlFD, "control")
+	f := os.NewFile(control.FD, "control")
 	conn, err := net.FileConn(f)
 	f.Close()
 	if err != nil {
@@ -39,24 +40,24 @@ type host struct {
 }
 
 func (h *host) serve() int {
-	var req request
-	if err := h.dec.Decode(&req); err != nil || req.Op != "load" || req.Workload == nil {
+	var req control.Request
+	if err := h.dec.Decode(&req); err != nil || req.Op != control.OpLoad || req.Workload == nil {
 		return 1
 	}
 	inst, rep := load(req, h.evidence)
 	if err := h.enc.Encode(rep); err != nil || rep.Error != "" {
 		return 1
 	}
-	if err := h.dec.Decode(&req); err != nil || req.Op != "start" {
+	if err := h.dec.Decode(&req); err != nil || req.Op != control.OpStart {
 		// The shim deleted the container without starting it.
 		return 0
 	}
 	entry, err := inst.Instantiate()
 	if err != nil {
-		h.enc.Encode(reply{Error: err.Error()})
+		h.enc.Encode(control.Reply{Error: err.Error()})
 		return 1
 	}
-	if err := h.enc.Encode(reply{}); err != nil {
+	if err := h.enc.Encode(control.Reply{}); err != nil {
 		return 1
 	}
 	code, err := inst.Call(entry)
@@ -70,10 +71,10 @@ func (h *host) serve() int {
 // (the module's wasmtee.get_evidence calls). The shim holds the keys and
 // talks to the TEE; the control channel is idle while the module runs.
 func (h *host) evidence(nonce, publicKey []byte) ([]byte, error) {
-	if err := h.enc.Encode(request{Op: "evidence", Nonce: nonce, PublicKey: publicKey}); err != nil {
+	if err := h.enc.Encode(control.Request{Op: control.OpEvidence, Nonce: nonce, PublicKey: publicKey}); err != nil {
 		return nil, err
 	}
-	var rep reply
+	var rep control.Reply
 	if err := h.dec.Decode(&rep); err != nil {
 		return nil, err
 	}
@@ -84,11 +85,11 @@ func (h *host) evidence(nonce, publicKey []byte) ([]byte, error) {
 }
 
 // load compiles (or loads from cache) the module and prepares its WASI view.
-func load(req request, evidence wasm.EvidenceFunc) (*wasm.Instance, reply) {
-	var rep reply
-	code, err := mapModule(os.NewFile(moduleFD, "module"))
+func load(req control.Request, evidence wasm.EvidenceFunc) (*wasm.Instance, control.Reply) {
+	var rep control.Reply
+	code, err := mapModule(os.NewFile(control.ModuleFD, "module"))
 	if err != nil {
-		return nil, reply{Error: fmt.Sprintf("read module %s: %v", req.Workload.ModulePath, err)}
+		return nil, control.Reply{Error: fmt.Sprintf("read module %s: %v", req.Workload.ModulePath, err)}
 	}
 	var cache *wasm.Cache
 	if req.CacheDir != "" {
@@ -115,13 +116,13 @@ func load(req request, evidence wasm.EvidenceFunc) (*wasm.Instance, reply) {
 	return inst, rep
 }
 
-func errReply(path string, err error) reply {
-	r := reply{Error: fmt.Sprintf("%s: %v", path, err)}
+func errReply(path string, err error) control.Reply {
+	r := control.Reply{Error: fmt.Sprintf("%s: %v", path, err)}
 	switch {
 	case errors.Is(err, wasm.ErrUnsupported):
-		r.Kind = kindUnsupported
+		r.Kind = control.KindUnsupported
 	case errors.Is(err, wasm.ErrInvalidModule):
-		r.Kind = kindInvalid
+		r.Kind = control.KindInvalid
 	}
 	return r
 }

@@ -1,4 +1,4 @@
-package enclave
+package host
 
 const (
 	auditArch = 0xc00000b7 // AUDIT_ARCH_AARCH64

@@ -1,0 +1,39 @@
+package enclave
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasmtee/wasmtee/oci"
+)
+
+func TestHostBinaryIsBesideTheShim(t *testing.T) {
+	if got := HostBinary("/usr/local/bin/containerd-shim-wasmtee-v1"); got != "/usr/local/bin/wasmtee-module-host" {
+		t.Errorf("HostBinary = %s", got)
+	}
+}
+
+// A node with the shim but no module host gets an error that says what is
+// missing, before anything is started.
+func TestLaunchWithoutHostBinary(t *testing.T) {
+	dir := t.TempDir()
+	notExec := filepath.Join(dir, "wasmtee-module-host")
+	if err := os.WriteFile(notExec, []byte("#!/bin/false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ exe, want string }{
+		{filepath.Join(dir, "missing", "wasmtee-module-host"), "no such file or directory (install wasmtee-module-host beside the shim binary)"},
+		{notExec, "is not an executable file"},
+		{dir, "is not an executable file"},
+	} {
+		l := &Launcher{Exe: tc.exe}
+		_, _, err := l.Launch(context.Background(), LaunchRequest{ID: "c", Workload: &oci.Workload{}})
+		if !errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want ErrNotInstalled with %q", tc.exe, err, tc.want)
+		}
+	}
+}
