@@ -22,9 +22,6 @@ import (
 
 const (
 	criNamespace = "k8s.io" // containerd namespace of CRI's pods, containers and images
-	// criStartPods is how many pods per handler the start benchmark times
-	// (after one discarded warm-up pod each).
-	criStartPods = 20
 	// criCgroupRoot is the cgroup under which every pod's cgroup parent is.
 	criCgroupRoot = "wasmtee-bench-cri"
 	// crictlTimeout bounds one crictl process; crictl's own --timeout (per request) is 30 s.
@@ -33,8 +30,8 @@ const (
 	runningTimeout = time.Minute
 	// settle is the pause between the last container's start and the memory reading.
 	settle = 3 * time.Second
-	// perPodContainers: containers per pod of the multi-container density run.
-	multiPods, perPodContainers = 10, 10
+	// perPodContainers: containers per pod of the multi-container density runs.
+	perPodContainers = 10
 )
 
 // criResult is everything the CRI benchmark measured on one daemon.
@@ -62,7 +59,10 @@ type densityResult struct {
 	pods, perPod  int
 	mem           memSnapshot
 	setup, remove time.Duration // wall time to start all (until all running), to remove all
+	availBefore   int64         // MemAvailable (KiB) before the first pod
+	availLow      int64         // lowest MemAvailable seen while the pods ran
 	err           error
+	guard         bool // err is the memory guard's: the run was stopped to keep the machine safe
 }
 
 func (r densityResult) containers() int { return r.pods * r.perPod }
@@ -100,40 +100,56 @@ func benchCRI(ctx context.Context, c config, d *daemon, s *criSetup) *criResult 
 		return r
 	}
 
-	step(fmt.Sprintf("containerd %s: CRI pod start + teardown, %d pods each of wasm and runc, interleaved, after a warm-up pod each", d.version, criStartPods))
-	starts, err := cl.podStarts(ctx, criStartPods)
-	r.starts = starts
-	if err != nil {
-		fail("pod start", err)
-		if rerr := cl.removeAll(ctx); rerr != nil {
-			fail("removing the pods", rerr)
+	if c.runs(secPodStart) {
+		step(fmt.Sprintf("containerd %s: CRI pod start + teardown, %d pods each of wasm and runc, interleaved, after a warm-up pod each", d.version, c.podStarts))
+		starts, err := cl.podStarts(ctx, c.podStarts)
+		r.starts = starts
+		if err != nil {
+			fail("pod start", err)
+			if rerr := cl.removeAll(ctx); rerr != nil {
+				fail("removing the pods", rerr)
+			}
 		}
+	}
+	if !c.runs(secDensity) {
+		return r
 	}
 
-	runs := []struct {
-		w            criWorkload
-		pods, perPod int
-	}{
-		{s.wasm, c.pods, 1},
-		{s.runc, c.pods, 1},
-		{s.wasm, multiPods, perPodContainers},
-		{s.runc, multiPods, perPodContainers},
-	}
-	for _, run := range runs {
+	// One pod of each wasm workload first, so that the measured pods load
+	// their module from the handler's compile cache (as on a node that has
+	// run the image before) and no module host holds a fresh compile.
+	for _, w := range []criWorkload{s.wasm, s.goWasm} {
 		if ctx.Err() != nil {
-			break
+			return r
 		}
-		step(fmt.Sprintf("containerd %s: CRI density, %s: %d pods × %d idle containers", d.version, run.w.key, run.pods, run.perPod))
-		dr := cl.density(ctx, run.w, run.pods, run.perPod)
-		if dr.err != nil {
-			fail(fmt.Sprintf("density %s %d×%d", run.w.key, run.pods, run.perPod), dr.err)
-		} else {
-			fmt.Fprintf(os.Stderr, "  %d processes, PSS %.1f MiB (%.2f MiB per pod, %.2f MiB per container); started in %.1f s, removed in %.1f s\n",
-				dr.mem.processes(), mib(dr.mem.total().pss), mib(dr.mem.total().pss)/float64(dr.pods),
-				mib(dr.mem.total().pss)/float64(dr.containers()), dr.setup.Seconds(), dr.remove.Seconds())
+		step(fmt.Sprintf("containerd %s: CRI density warm-up pod (%s)", d.version, w.key))
+		if _, err := cl.onePod(ctx, w, "bench-density-warmup-"+w.key); err != nil {
+			fail("density warm-up "+w.key, err)
+			if rerr := cl.removeAll(ctx); rerr != nil {
+				fail("removing the pods", rerr)
+			}
 		}
-		r.warnings = append(r.warnings, dr.mem.warnings...)
-		r.density = append(r.density, dr)
+	}
+	for _, n := range c.density {
+		for _, perPod := range []int{1, perPodContainers} {
+			for _, w := range []criWorkload{s.wasm, s.goWasm, s.runc} {
+				if ctx.Err() != nil {
+					return r
+				}
+				pods := n / perPod
+				step(fmt.Sprintf("containerd %s: CRI density, %s: %d pods × %d idle containers", d.version, w.key, pods, perPod))
+				dr := cl.density(ctx, w, pods, perPod, int64(c.memFloorMiB)<<10)
+				if dr.err != nil {
+					fail(fmt.Sprintf("density %s %d×%d", w.key, pods, perPod), dr.err)
+				} else {
+					fmt.Fprintf(os.Stderr, "  %d processes, PSS %.1f MiB (%.2f MiB per pod, %.2f MiB per container); started in %.1f s, removed in %.1f s\n",
+						dr.mem.processes(), mib(dr.mem.total().pss), mib(dr.mem.total().pss)/float64(dr.pods),
+						mib(dr.mem.total().pss)/float64(dr.containers()), dr.setup.Seconds(), dr.remove.Seconds())
+				}
+				r.warnings = append(r.warnings, dr.mem.warnings...)
+				r.density = append(r.density, dr)
+			}
+		}
 	}
 	return r
 }
@@ -329,6 +345,40 @@ func (c *criClient) stopRemove(ctx context.Context, p *criPod, t *podStart) erro
 	return nil
 }
 
+// onePod starts a pod of one container of w, waits until the container is
+// CONTAINER_RUNNING, then stops and removes the pod: up is runp until
+// running, down is stopp + rmp.
+func (c *criClient) onePod(ctx context.Context, w criWorkload, name string) (podStart, error) {
+	var t podStart
+	t0 := time.Now()
+	p, err := c.startPod(ctx, w, name, 1, &t)
+	for err == nil {
+		var state string
+		var r cmdResult
+		state, r, err = c.inspectState(ctx, p.ctrs[0])
+		t.inspect += r.elapsed
+		t.inspects++
+		if state == "CONTAINER_RUNNING" || err != nil {
+			break
+		}
+		if state == "CONTAINER_EXITED" || time.Since(t0) > runningTimeout {
+			err = fmt.Errorf("pod %s: container %s is %s, not CONTAINER_RUNNING", name, p.ctrs[0], state)
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.up = time.Since(t0)
+	if err != nil {
+		return t, fmt.Errorf("%s pod %s: %w", w.key, name, err)
+	}
+	t1 := time.Now()
+	if err := c.stopRemove(ctx, p, &t); err != nil {
+		return t, fmt.Errorf("%s pod %s: %w", w.key, name, err)
+	}
+	t.down = time.Since(t1)
+	return t, nil
+}
+
 // podStarts times n pods of each handler, interleaved (wasm, runc, wasm,
 // ...), after a discarded warm-up pod of each (the first wasm start compiles
 // the module into the cache). Each pod is torn down before the next starts.
@@ -340,33 +390,10 @@ func (c *criClient) podStarts(ctx context.Context, n int) (map[string][]podStart
 			if i == 0 {
 				name = fmt.Sprintf("bench-start-%s-warmup", w.key)
 			}
-			var t podStart
-			t0 := time.Now()
-			p, err := c.startPod(ctx, w, name, 1, &t)
-			for err == nil {
-				var state string
-				var r cmdResult
-				state, r, err = c.inspectState(ctx, p.ctrs[0])
-				t.inspect += r.elapsed
-				t.inspects++
-				if state == "CONTAINER_RUNNING" || err != nil {
-					break
-				}
-				if state == "CONTAINER_EXITED" || time.Since(t0) > runningTimeout {
-					err = fmt.Errorf("pod %s: container %s is %s, not CONTAINER_RUNNING", name, p.ctrs[0], state)
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			t.up = time.Since(t0)
+			t, err := c.onePod(ctx, w, name)
 			if err != nil {
-				return out, fmt.Errorf("%s pod %s: %w", w.key, name, err)
+				return out, err
 			}
-			t1 := time.Now()
-			if err := c.stopRemove(ctx, p, &t); err != nil {
-				return out, fmt.Errorf("%s pod %s: %w", w.key, name, err)
-			}
-			t.down = time.Since(t1)
 			if i > 0 {
 				out[w.key] = append(out[w.key], t)
 			}
@@ -376,11 +403,46 @@ func (c *criClient) podStarts(ctx context.Context, n int) (map[string][]podStart
 	return out, nil
 }
 
+// memAvailable is MemAvailable of /proc/meminfo in KiB (-1 if unreadable).
+func memAvailable() int64 {
+	v, err := strconv.ParseInt(strings.Fields(procField("/proc/meminfo", "MemAvailable") + " x")[0], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+// memoryGuard says why starting more pods is not safe: MemAvailable is
+// below floor (KiB), or will be before the run ends at the rate the first
+// started pods have used it.
+func memoryGuard(before, now int64, started, total int, floor int64) error {
+	if before < 0 || now < 0 || floor <= 0 {
+		return nil
+	}
+	if now < floor {
+		return fmt.Errorf("memory guard: MemAvailable %.0f MiB is below -mem-floor %d MiB after %d of %d pods",
+			mib(now), floor>>10, started, total)
+	}
+	if started >= 5 && before > now {
+		projected := before - (before-now)*int64(total)/int64(started)
+		if projected < floor {
+			return fmt.Errorf("memory guard: after %d of %d pods MemAvailable fell from %.0f to %.0f MiB; all %d would leave about %.0f MiB, below -mem-floor %d MiB",
+				started, total, mib(before), mib(now), total, mib(projected), floor>>10)
+		}
+	}
+	return nil
+}
+
 // density starts pods pods of perPod idle containers of w, waits until all
 // run, lets them settle, sums the PSS of the handler's processes, then
 // removes every pod and waits for those processes to be gone.
-func (c *criClient) density(ctx context.Context, w criWorkload, pods, perPod int) (res densityResult) {
-	res = densityResult{w: w, pods: pods, perPod: perPod}
+//
+// Before every pod it checks memoryGuard against floor (KiB of
+// MemAvailable): a run that would leave the machine short stops, removes
+// its pods and reports why.
+func (c *criClient) density(ctx context.Context, w criWorkload, pods, perPod int, floor int64) (res densityResult) {
+	res = densityResult{w: w, pods: pods, perPod: perPod, availBefore: memAvailable()}
+	res.availLow = res.availBefore
 	var live []*criPod
 	defer func() {
 		if res.err != nil {
@@ -391,6 +453,13 @@ func (c *criClient) density(ctx context.Context, w criWorkload, pods, perPod int
 	}()
 	t0 := time.Now()
 	for i := 0; i < pods; i++ {
+		now := memAvailable()
+		res.availLow = min(res.availLow, now)
+		if err := memoryGuard(res.availBefore, now, i, pods, floor); err != nil {
+			res.err, res.guard = err, true
+			fmt.Fprintln(os.Stderr)
+			return res
+		}
 		var t podStart
 		p, err := c.startPod(ctx, w, fmt.Sprintf("bench-density-%s-%dx%d-%d", w.key, pods, perPod, i), perPod, &t)
 		if err != nil {
@@ -439,6 +508,7 @@ func (c *criClient) density(ctx context.Context, w criWorkload, pods, perPod int
 
 	time.Sleep(settle)
 	res.mem = measureMemory(c.d, w)
+	res.availLow = min(res.availLow, memAvailable())
 	if n := res.mem.count(kindShim); n != pods {
 		var shims []string
 		for _, p := range daemonProcesses(c.d) {

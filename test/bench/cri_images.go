@@ -34,23 +34,48 @@ type criSetup struct {
 	config string  // an empty crictl config: no warning about /etc/crictl.yaml on every call
 	images []image // imported into k8s.io: the sandbox image and the workloads'
 	wasm   criWorkload
+	goWasm criWorkload
 	runc   criWorkload
 }
 
 // criWorkload is the one kind of container a pod of a benchmark runs.
 type criWorkload struct {
-	key         string // "wasm" or "runc": pod names, result keys
+	key         string // "wasm", "go" or "runc": pod names, result keys
 	label       string // table rows
+	short       string // table columns, chart labels (ASCII)
 	handler     string // the daemon config's runtime handler
 	ref         string
 	command     []string // CRI command (replaces the image entrypoint); empty: the image's
 	moduleHosts bool     // the handler runs a module host per container
 }
 
-// buildCRI writes the sandbox image, the idle WAT guest's image and the crictl
-// config into work. busybox is the cold-start benchmark's busybox image (its
-// containers get `/bin/sleep 3600` as their command).
-func buildCRI(ctx context.Context, repo, work string, busybox image) (*criSetup, error) {
+// buildSleeper writes the idle WAT guest: the repository's sleep.wat (60 s
+// in one poll_oneoff) with a timeout of sleeperSeconds, compiled into dir.
+func buildSleeper(ctx context.Context, repo, dir string) (string, error) {
+	src, err := os.ReadFile(filepath.Join(repo, "test", "guests", "wat", "sleep.wat"))
+	if err != nil {
+		return "", err
+	}
+	const from = "(i64.const 60000000000)"
+	if strings.Count(string(src), from) != 1 {
+		return "", fmt.Errorf("test/guests/wat/sleep.wat: expected one %q (the 60 s timeout) to replace", from)
+	}
+	wat := strings.Replace(string(src), from, fmt.Sprintf("(i64.const %d)", int64(sleeperSeconds)*int64(time.Second)), 1)
+	watPath, wasmPath := filepath.Join(dir, "sleeper.wat"), filepath.Join(dir, "sleeper.wasm")
+	if err := os.WriteFile(watPath, []byte(wat), 0o644); err != nil {
+		return "", err
+	}
+	if _, err := mustRun(ctx, time.Minute, repo, nil, "wat2wasm", watPath, "-o", wasmPath); err != nil {
+		return "", err
+	}
+	return wasmPath, nil
+}
+
+// buildCRI writes the sandbox image and the crictl config into work. The
+// workloads' images come from buildSmallImages: busybox (its containers get
+// `/bin/sleep 3600` as their command), the idle WAT guest and the Go guest
+// (`/goguest.wasm sleep 3600`).
+func buildCRI(repo, work string, busybox, sleeper, goguest image) (*criSetup, error) {
 	s := &criSetup{
 		dir:    filepath.Join(work, "cri"),
 		crictl: filepath.Join(repo, ".cache", "cri-tools", "bin", "crictl"),
@@ -66,28 +91,6 @@ func buildCRI(ctx context.Context, repo, work string, busybox image) (*criSetup,
 		return nil, err
 	}
 
-	// The repository's sleep.wat sleeps 60 s: a copy that sleeps an hour.
-	src, err := os.ReadFile(filepath.Join(repo, "test", "guests", "wat", "sleep.wat"))
-	if err != nil {
-		return nil, err
-	}
-	const from = "(i64.const 60000000000)"
-	if strings.Count(string(src), from) != 1 {
-		return nil, fmt.Errorf("test/guests/wat/sleep.wat: expected one %q (the 60 s timeout) to replace", from)
-	}
-	wat := strings.Replace(string(src), from, fmt.Sprintf("(i64.const %d)", int64(sleeperSeconds)*int64(time.Second)), 1)
-	watPath, wasmPath := filepath.Join(s.dir, "sleeper.wat"), filepath.Join(s.dir, "sleeper.wasm")
-	if err := os.WriteFile(watPath, []byte(wat), 0o644); err != nil {
-		return nil, err
-	}
-	if _, err := mustRun(ctx, time.Minute, repo, nil, "wat2wasm", watPath, "-o", wasmPath); err != nil {
-		return nil, err
-	}
-	sleeper := newImage(work, "sleeper")
-	if err := wasmImage(ctx, repo, sleeper, wasmPath); err != nil {
-		return nil, err
-	}
-
 	pause := image{name: "pause", ref: pauseRef, tar: filepath.Join(work, "pause.tar")}
 	if err := bbimage.Write(pause.tar, pause.ref, ocispec.ImageConfig{
 		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
@@ -96,9 +99,13 @@ func buildCRI(ctx context.Context, repo, work string, busybox image) (*criSetup,
 		return nil, fmt.Errorf("sandbox image: %w", err)
 	}
 
-	s.images = []image{pause, sleeper, busybox}
-	s.wasm = criWorkload{key: "wasm", label: fmt.Sprintf("wasm (WAT, poll_oneoff %d s)", sleeperSeconds), handler: "wasmtee", ref: sleeper.ref, moduleHosts: true}
-	s.runc = criWorkload{key: "runc", label: fmt.Sprintf("runc (busybox `sleep %d`)", sleeperSeconds), handler: "runc", ref: busybox.ref,
-		command: []string{"/bin/sleep", fmt.Sprint(sleeperSeconds)}}
+	s.images = []image{pause, sleeper, goguest, busybox}
+	s.wasm = criWorkload{key: "wasm", label: fmt.Sprintf("wasm (WAT, poll_oneoff %d s)", sleeperSeconds), short: "WAT",
+		handler: "wasmtee", ref: sleeper.ref, moduleHosts: true}
+	s.goWasm = criWorkload{key: "go", label: fmt.Sprintf("wasm (Go guest `/goguest.wasm sleep %d`)", sleeperSeconds), short: "Go",
+		handler: "wasmtee", ref: goguest.ref, moduleHosts: true,
+		command: []string{"/goguest.wasm", "sleep", fmt.Sprint(sleeperSeconds)}}
+	s.runc = criWorkload{key: "runc", label: fmt.Sprintf("runc (busybox `sleep %d`)", sleeperSeconds), short: "runc",
+		handler: "runc", ref: busybox.ref, command: []string{"/bin/sleep", fmt.Sprint(sleeperSeconds)}}
 	return s, nil
 }

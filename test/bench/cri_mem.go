@@ -26,8 +26,14 @@ const (
 	kindOther      = "other child of a shim"
 )
 
-// moduleHostArg0 is argv[0] of a module host (argv[1] is its container ID).
+// moduleHostArg0 is argv[0] of a module host (argv[1] is its container ID),
+// and the name of the module host's own binary where it has one
+// (bin/wasmtee-module-host; before, the shim re-executed itself).
 const moduleHostArg0 = "wasmtee-module-host"
+
+func isModuleHost(p *procInfo) bool {
+	return (len(p.argv) > 0 && filepath.Base(p.argv[0]) == moduleHostArg0) || filepath.Base(p.exe) == moduleHostArg0
+}
 
 // shimHandlers: the shim binaries of the two handlers, by file name.
 var shimHandlers = map[string]string{
@@ -220,7 +226,7 @@ func daemonProcesses(d *daemon) []procInfo {
 			p := all[c]
 			p.handler = handler
 			switch {
-			case len(p.argv) > 0 && p.argv[0] == moduleHostArg0:
+			case isModuleHost(p):
 				p.kind = kindModuleHost
 			case handler == "runc" && strings.Join(p.argv, " ") == "/bin/sleep infinity":
 				p.kind = kindPause
@@ -235,7 +241,7 @@ func daemonProcesses(d *daemon) []procInfo {
 	}
 	for _, p := range all {
 		handler, ok := shimHandlers[filepath.Base(p.exe)]
-		if !ok || (len(p.argv) > 0 && p.argv[0] == moduleHostArg0) {
+		if !ok || isModuleHost(p) {
 			continue
 		}
 		if parent := all[p.ppid]; parent != nil && shimHandlers[filepath.Base(parent.exe)] == handler {

@@ -20,8 +20,9 @@ func newImage(work, name string) image {
 	return image{name: name, ref: imageRef(name), tar: filepath.Join(work, name+".tar")}
 }
 
-// buildSmallImages builds the cold-start images into work: the WAT hello,
-// the Go guest (both with `wasmtee image build`) and busybox for runc.
+// buildSmallImages builds the small images into work: the WAT hello, the Go
+// guest, the idle WAT guest (sleeper; all with `wasmtee image build`) and
+// busybox for runc.
 func buildSmallImages(ctx context.Context, repo, work string) ([]image, error) {
 	helloWasm := filepath.Join(work, "hello.wasm")
 	if _, err := mustRun(ctx, time.Minute, repo, nil, "wat2wasm",
@@ -33,17 +34,23 @@ func buildSmallImages(ctx context.Context, repo, work string) ([]image, error) {
 		"go", "build", "-o", goWasm, "./test/guests/goguest"); err != nil {
 		return nil, err
 	}
-	hello, goguest, busybox := newImage(work, "hello"), newImage(work, "goguest"), newImage(work, "busybox")
-	if err := wasmImage(ctx, repo, hello, helloWasm); err != nil {
+	sleeperWasm, err := buildSleeper(ctx, repo, work)
+	if err != nil {
 		return nil, err
 	}
-	if err := wasmImage(ctx, repo, goguest, goWasm); err != nil {
-		return nil, err
+	hello, goguest, sleeper, busybox := newImage(work, "hello"), newImage(work, "goguest"), newImage(work, "sleeper"), newImage(work, "busybox")
+	for _, w := range []struct {
+		im     image
+		module string
+	}{{hello, helloWasm}, {goguest, goWasm}, {sleeper, sleeperWasm}} {
+		if err := wasmImage(ctx, repo, w.im, w.module); err != nil {
+			return nil, err
+		}
 	}
 	if err := writeBusyboxImage(busybox.tar, busybox.ref); err != nil {
 		return nil, fmt.Errorf("busybox image: %w", err)
 	}
-	return []image{hello, goguest, busybox}, nil
+	return []image{hello, goguest, sleeper, busybox}, nil
 }
 
 // wasmImage runs `wasmtee image build` for one module (entrypoint /BASENAME).

@@ -8,34 +8,45 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/wasmtee/wasmtee/enclave/measure"
 )
 
 // daemonResult is everything measured on one daemon.
 type daemonResult struct {
-	version  string // "2.4" or "1.6"
-	server   string // what the daemon reports, e.g. 2.4.2+unknown
-	runcShim string // version of the runc shim it used
-	cold     map[string][]sample
-	warnings []string
-	large    *largeResult
-	phases   phaseTable
-	cri      *criResult // nil: not measured
+	version    string // "2.4" or "1.6"
+	server     string // what the daemon reports, e.g. 2.4.2+unknown
+	runcShim   string // version of the runc shim it used
+	cold       map[string][]sample
+	warnings   []string
+	large      *largeResult
+	phases     phaseTable
+	throughput *throughputResult // nil: not measured
+	cri        *criResult        // nil: not measured
+	attest     *attestResult     // nil: not measured
 }
 
 // results of the whole run, for the report.
 type results struct {
-	cfg       config
-	machine   machine
-	workloads []workload // cold-start rows; the first is the wasm baseline, runcKey the runc one
-	sizes     map[string]int64
-	large     *largeModule
-	largeWl   workload
-	largeNote string // why the large module was skipped
-	cri       *criSetup
-	criNote   string // why the CRI benchmark could not run (setup failed)
-	daemons   []daemonResult
-	leftovers []string
-	took      time.Duration // the whole run, up to the report
+	cfg         config
+	machine     machine
+	workloads   []workload // cold-start rows; the first is the wasm baseline, runcKey the runc one
+	sizes       map[string]int64
+	large       *largeModule
+	largeWl     workload
+	largeNote   string // why the large module was skipped
+	cri         *criSetup
+	criNote     string // why the CRI benchmark could not run (setup failed)
+	images      map[string]image
+	compute     *computeResult // measured on the first daemon
+	computeSU   *computeSetup
+	computeNote string // why the compute comparison could not run
+	micro       *attestMicro
+	microNote   string // why the in-process attestation costs are missing
+	daemons     []daemonResult
+	leftovers   []string
+	took        time.Duration // the whole run, up to the report
+	chartNote   string        // why there is no chart
 }
 
 const (
@@ -44,9 +55,20 @@ const (
 	goguestKey = "goguest"
 )
 
+// requiredFiles are what the run needs from the repository: the binaries
+// `make` builds, and the module host's own binary once the repository has
+// one (cmd/wasmtee-module-host).
+func requiredFiles(repo string) []string {
+	files := []string{"bin/wasmtee", "bin/containerd-shim-wasmtee-v1", "scripts/containerd.sh"}
+	if st, err := os.Stat(filepath.Join(repo, "cmd", "wasmtee-module-host")); err == nil && st.IsDir() {
+		files = append(files, "bin/wasmtee-module-host")
+	}
+	return files
+}
+
 func run(ctx context.Context, c config) (err error) {
 	t0 := time.Now()
-	for _, f := range []string{"bin/wasmtee", "bin/containerd-shim-wasmtee-v1", "scripts/containerd.sh"} {
+	for _, f := range requiredFiles(c.repo) {
 		if _, err := os.Stat(filepath.Join(c.repo, f)); err != nil {
 			return fmt.Errorf("%s missing (run `make bench`, which builds bin/ first): %w", f, err)
 		}
@@ -70,7 +92,7 @@ func run(ctx context.Context, c config) (err error) {
 	}
 	defer os.RemoveAll(work)
 
-	res := &results{cfg: c, sizes: map[string]int64{}}
+	res := &results{cfg: c, sizes: map[string]int64{}, images: map[string]image{}}
 	step("building images")
 	imgs, err := buildSmallImages(ctx, c.repo, work)
 	if err != nil {
@@ -81,10 +103,10 @@ func run(ctx context.Context, c config) (err error) {
 			res.sizes[name] = st.Size()
 		}
 	}
-	byName := map[string]image{}
 	for _, im := range imgs {
-		byName[im.name] = im
+		res.images[im.name] = im
 	}
+	byName := res.images
 	res.workloads = []workload{
 		{key: helloKey, label: "wasm hello (hello.wat)", short: "wasm hello", runtime: runtimeWasm, ref: byName["hello"].ref, want: "hello from wat"},
 		{key: runcKey, label: "runc busybox `/bin/echo hi`", short: "runc echo", runtime: runtimeRunc, ref: byName["busybox"].ref,
@@ -93,7 +115,7 @@ func run(ctx context.Context, c config) (err error) {
 			args: []string{"/goguest.wasm", "hello"}, want: "hello from wasm"},
 	}
 
-	if c.skipLarge {
+	if !c.runs(secLarge) && !c.runs(secAttest) {
 		res.largeNote = "skipped (-skip-large)"
 	} else {
 		step("fetching the large module (" + largePackage + ")")
@@ -101,7 +123,10 @@ func run(ctx context.Context, c config) (err error) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if res.large != nil {
+		switch {
+		case res.large == nil:
+			fmt.Fprintln(os.Stderr, "bench: NOTE: large module not available:", res.largeNote)
+		case c.runs(secLarge):
 			im := newImage(work, strings.TrimSuffix(filepath.Base(res.large.path), ".wasm"))
 			if err := wasmImage(ctx, c.repo, im, res.large.path); err != nil {
 				return err
@@ -109,34 +134,74 @@ func run(ctx context.Context, c config) (err error) {
 			imgs = append(imgs, im)
 			res.largeWl = workload{key: im.name, label: filepath.Base(res.large.path), short: filepath.Base(res.large.path) + " cached", runtime: runtimeWasm, ref: im.ref,
 				args: []string{"/" + filepath.Base(res.large.path), "--help"}, want: "flite"}
-		} else {
-			fmt.Fprintln(os.Stderr, "bench: NOTE: large-module benchmark skipped:", res.largeNote)
+		}
+		if !c.runs(secLarge) {
+			res.largeNote = "skipped (-skip-large)"
 		}
 	}
 
-	if !c.skipCRI {
-		step("building the CRI images (sandbox, idle WAT guest)")
-		res.cri, err = buildCRI(ctx, c.repo, work, byName["busybox"])
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
+	if c.cri() {
+		step("building the CRI images (sandbox)")
+		res.cri, err = buildCRI(c.repo, work, byName["busybox"], byName["sleeper"], byName["goguest"])
 		if err != nil {
 			res.criNote = err.Error()
 			fmt.Fprintln(os.Stderr, "bench: ERROR: CRI benchmark skipped:", err)
 		}
 	}
+	if c.runs(secCompute) {
+		step("building the compute guest (native and wasm) and finding its peers")
+		res.computeSU, err = buildCompute(ctx, c.repo, work)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			res.computeNote = err.Error()
+			fmt.Fprintln(os.Stderr, "bench: ERROR: compute comparison skipped:", err)
+		}
+	}
 
-	for _, v := range c.versions {
-		dr, err := benchDaemon(ctx, c, v, imgs, res)
+	for i, v := range c.versions {
+		dr, err := benchDaemon(ctx, c, v, imgs, res, i == 0)
 		if err != nil {
 			return err
 		}
 		res.daemons = append(res.daemons, dr)
 	}
 	res.leftovers, checked = host.cleanupAndCheck(), true
+
+	if c.runs(secAttest) {
+		step("attestation: the producer, the launch measurement and module hashing, in this process")
+		var launch *measure.Launch
+		for _, d := range res.daemons {
+			if d.attest != nil && d.attest.launch != nil {
+				launch = d.attest.launch
+				break
+			}
+		}
+		modules := [][2]string{{"hello", filepath.Join(work, "hello.wasm")}, {"goguest", filepath.Join(work, "goguest.wasm")}}
+		if res.large != nil {
+			modules = append(modules, [2]string{filepath.Base(res.large.path), res.large.path})
+		}
+		res.micro, err = benchAttestMicro(launch, modules)
+		if err != nil {
+			res.microNote = err.Error()
+			fmt.Fprintln(os.Stderr, "bench: ERROR: in-process attestation costs:", err)
+		}
+	}
 	res.machine = describeMachine(ctx, c.repo)
 	res.took = time.Since(t0)
 
+	if c.chart != "" {
+		if err := os.MkdirAll(filepath.Dir(c.chart), 0o755); err != nil {
+			return err
+		}
+		if err := writeChart(c.chart, res); err != nil {
+			res.chartNote = err.Error()
+			fmt.Fprintln(os.Stderr, "bench: ERROR: chart:", err)
+		} else {
+			fmt.Fprintln(os.Stderr, "bench: wrote", c.chart)
+		}
+	}
 	report := res.markdown()
 	fmt.Println(report.results)
 	for _, l := range res.leftovers {
@@ -154,8 +219,9 @@ func run(ctx context.Context, c config) (err error) {
 	return nil
 }
 
-// benchDaemon runs every measurement on one fresh daemon, and always stops it.
-func benchDaemon(ctx context.Context, c config, version string, imgs []image, res *results) (dr daemonResult, err error) {
+// benchDaemon runs every measurement on one fresh daemon, and always stops
+// it. The compute comparison runs on the first daemon only.
+func benchDaemon(ctx context.Context, c config, version string, imgs []image, res *results, first bool) (dr daemonResult, err error) {
 	dr.version = version
 	step("starting containerd " + version)
 	d, err := startDaemon(ctx, c.repo, version)
@@ -179,12 +245,14 @@ func benchDaemon(ctx context.Context, c config, version string, imgs []image, re
 		}
 	}
 
-	step(fmt.Sprintf("containerd %s: cold starts, %d rounds of %d workloads after a warm-up round", version, c.n, len(res.workloads)))
-	dr.cold, dr.warnings, err = coldStarts(ctx, d, res.workloads, c.n)
-	if err != nil {
-		return dr, err
+	if c.runs(secCold) {
+		step(fmt.Sprintf("containerd %s: cold starts, %d rounds of %d workloads after a warm-up round", version, c.n, len(res.workloads)))
+		dr.cold, dr.warnings, err = coldStarts(ctx, d, res.workloads, c.n)
+		if err != nil {
+			return dr, err
+		}
 	}
-	if res.large != nil {
+	if res.largeWl.ref != "" {
 		step(fmt.Sprintf("containerd %s: large module %s", version, filepath.Base(res.large.path)))
 		lr, err := measureLarge(ctx, d, res.largeWl, c.cached, c.nocache)
 		if err != nil {
@@ -194,13 +262,27 @@ func benchDaemon(ctx context.Context, c config, version string, imgs []image, re
 		dr.warnings = append(dr.warnings, lr.warnings...)
 	}
 	var cols []phaseColumn
-	for _, w := range res.workloads {
-		cols = append(cols, phaseColumn{label: w.short, wasm: w.wasm(), runs: dr.cold[w.key]})
+	if dr.cold != nil {
+		for _, w := range res.workloads {
+			cols = append(cols, phaseColumn{label: w.short, wasm: w.wasm(), runs: dr.cold[w.key]})
+		}
 	}
 	if dr.large != nil {
 		cols = append(cols, phaseColumn{label: res.largeWl.short, wasm: true, runs: dr.large.cached})
 	}
-	dr.phases = breakDown(d.logPath(), cols)
+	if len(cols) > 0 {
+		dr.phases = breakDown(d.logPath(), cols)
+	}
+	if c.runs(secAttest) && ctx.Err() == nil {
+		dr.attest = benchAttest(ctx, c, d, res.images["sleeper"])
+	}
+	if c.runs(secThroughput) && ctx.Err() == nil {
+		dr.throughput = benchThroughput(ctx, c, d, res.images["hello"], res.images["busybox"])
+	}
+	if first && res.computeSU != nil && ctx.Err() == nil {
+		res.compute = benchCompute(ctx, c, d, res.computeSU)
+		res.compute.daemon = dr.server
+	}
 	if res.cri != nil && ctx.Err() == nil {
 		dr.cri = benchCRI(ctx, c, d, res.cri)
 	}
