@@ -26,8 +26,6 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 	if r.Checkpoint != "" || r.ParentCheckpoint != "" {
 		return nil, fmt.Errorf("%w: checkpoint/restore is not supported yet", errNotImplemented)
 	}
-	// The module host will join the container's cgroup in a few ms.
-	go primeMigration()
 	s.mu.Lock()
 	_, exists := s.containers[r.ID]
 	s.mu.Unlock()
