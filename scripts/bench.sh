@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
-# Benchmarks wasmtee against runc through a private containerd (see test/bench/):
-# cold starts, and a large real-world module compiled, cached and uncached.
-# Prints the tables and writes docs/benchmarks.md. Run by `make bench`, which
-# first installs the dependencies and builds bin/.
+# Benchmarks wasmtee through a private containerd (the tool in test/bench/),
+# all in one run: cold starts against runc, start throughput against runc (the
+# stress tool), a large real-world module, CRI pod start and density (WAT and
+# Go guests against runc), a compute comparison (native, wasmtee, wazero, node)
+# and the cost of attestation. Prints the tables, ratios and goals, and writes
+# docs/benchmarks.md with its chart docs/benchmarks.png. Run by `make bench`,
+# which first installs the dependencies and builds bin/.
 #
-#   scripts/bench.sh [-n 30] [-cached 10] [-nocache 3] [-skip-large] [-o FILE]
+#   scripts/bench.sh                        everything, containerd 2.4.2
+#   scripts/bench.sh -only compute,attest   some sections (cold, throughput, large,
+#                                           podstart, density, cri, compute, attest)
+#   scripts/bench.sh -skip-density ...      all but some
+#   scripts/bench.sh -n 3 -throughput 50 -density 20 -pod-starts 3 -compute-runs 1 \
+#       -nbody 1000000 -sha 16 -attest 5 -o /tmp/bench.md   a short run of everything
+#   scripts/bench.sh -h                     every flag
 #   BENCH_DAEMONS=both scripts/bench.sh     also measure on containerd 1.6
+#
+# It starts containerd daemons: where other runs of the end-to-end tests share
+# the machine, hold their lock: flock /tmp/wasmtee-daemons.lock scripts/bench.sh
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -71,3 +71,27 @@ func TestChart(t *testing.T) {
 		t.Error("an empty chart: want an error")
 	}
 }
+
+func TestMemoryGuard(t *testing.T) {
+	const gib = 1 << 20 // KiB
+	for _, tc := range []struct {
+		name           string
+		before, now    int64
+		started, total int
+		floor          int64
+		stop           bool
+	}{
+		{"plenty", 20 * gib, 20 * gib, 10, 100, 4 * gib, false},
+		{"below the floor", 20 * gib, 3 * gib, 10, 100, 4 * gib, true},
+		{"on the way below", 20 * gib, 18 * gib, 10, 100, 4 * gib, true}, // 2 GiB per 10 pods: 20 GiB for 100
+		{"on the way, still above", 20 * gib, 19 * gib, 10, 100, 4 * gib, false},
+		{"too early to project", 20 * gib, 18 * gib, 2, 100, 4 * gib, false},
+		{"no floor", 20 * gib, 1 * gib, 10, 100, 0, false},
+		{"unreadable", -1, -1, 10, 100, 4 * gib, false},
+	} {
+		err := memoryGuard(tc.before, tc.now, tc.started, tc.total, tc.floor)
+		if (err != nil) != tc.stop {
+			t.Errorf("%s: memoryGuard = %v, want stop %v", tc.name, err, tc.stop)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -64,7 +65,25 @@ func (r *results) criSection(goals []goalRow, method bool) string {
 	for _, n := range r.cfg.density {
 		ns = append(ns, fmt.Sprint(n))
 	}
-	r.footer(&b, fmt.Sprintf("-only cri -pod-starts %d -density %s", r.cfg.podStarts, strings.Join(ns, ",")))
+	var flags []string
+	switch {
+	case r.cfg.runs(secPodStart) && r.cfg.runs(secDensity):
+		flags = append(flags, "-only cri")
+	case r.cfg.runs(secPodStart):
+		flags = append(flags, "-only podstart")
+	default:
+		flags = append(flags, "-only density")
+	}
+	if r.cfg.runs(secPodStart) {
+		flags = append(flags, fmt.Sprintf("-pod-starts %d", r.cfg.podStarts))
+	}
+	if r.cfg.runs(secDensity) {
+		flags = append(flags, "-density "+strings.Join(ns, ","))
+		if r.cfg.memFloorMiB != defaultMemFloorMiB {
+			flags = append(flags, fmt.Sprintf("-mem-floor %d", r.cfg.memFloorMiB))
+		}
+	}
+	r.footer(&b, strings.Join(flags, " "))
 	return b.String()
 }
 
@@ -197,7 +216,11 @@ func (r *results) densityTables(b *strings.Builder, d daemonResult) {
 			dr.mem.processes(), mib(t.pss), mib(t.pss)/float64(dr.pods), mib(t.pss)/float64(dr.containers()),
 			dr.setup.Seconds(), dr.remove.Seconds(), avail)
 	}
-	b.WriteString("\nBy kind of process (MiB; per process = PSS / count):\n\n")
+	b.WriteString("\n")
+	if !slices.ContainsFunc(c.density, func(dr densityResult) bool { return dr.err == nil }) {
+		return
+	}
+	b.WriteString("By kind of process (MiB; per process = PSS / count):\n\n")
 	b.WriteString("| pods × containers | guest | process | count | PSS | per process | anon | file | RSS per process |\n")
 	b.WriteString("|---|---|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, dr := range c.density {
