@@ -50,8 +50,18 @@ type chartInput struct {
 func (r *results) chartInput() chartInput {
 	in := chartInput{
 		title: "wasmtee vs its baselines: ratio per goal (log scale)",
-		subtitle: fmt.Sprintf("%s UTC, %s CPUs (%s), %s; %s", r.machine.date.Format("2006-01-02 15:04"), r.machine.nproc,
-			r.machine.cpu, r.machine.memory, strings.TrimPrefix(r.cfg.commandLine(), "scripts/bench.sh ")),
+		subtitle: fmt.Sprintf("%s UTC, %s CPUs (%s), %s", r.machine.date.Format("2006-01-02 15:04"), r.machine.nproc,
+			r.machine.cpu, r.machine.memory),
+	}
+	var ds []string
+	for _, d := range r.daemons {
+		ds = append(ds, d.server)
+	}
+	if len(ds) > 0 {
+		in.subtitle += ", containerd " + strings.Join(ds, " and ")
+	}
+	if len(in.subtitle) > 110 {
+		in.subtitle = in.subtitle[:107] + "..."
 	}
 	for _, g := range r.goals() {
 		if g.bar == "" || !(g.ratio > 0) || math.IsInf(g.ratio, 0) {

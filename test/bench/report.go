@@ -208,7 +208,7 @@ func (r *results) largeSection(b *strings.Builder, goals []goalRow, method bool)
 			fmt.Fprintf(b, "\ncached large p50 − cached hello p50 = **%+.1f ms** (%.1f − %.1f)\n", ms(cached.p50-hello), ms(cached.p50), ms(hello))
 		}
 		if h, ok := r.micro.hash(filepath.Base(lm.path)); ok {
-			fmt.Fprintf(b, "\nOf that, hashing the module (sha256 of %s, in this process, see section 6) takes %.1f ms.\n", humanBytes(h.size), ms(h.perOp))
+			fmt.Fprintf(b, "\nFor scale: hashing the module (sha256 of %s, measured in this process, section 6) takes %.1f ms.\n", humanBytes(h.size), ms(h.perOp))
 		}
 		b.WriteString("\n")
 	}
