@@ -33,12 +33,13 @@ Report what this node offers: the kernel, the cgroup mode, the TEE
 interfaces (configfs-tsm and its provider, /dev/tdx_guest, /dev/sev-guest,
 /dev/sgx_enclave, /dev/sgx_provision, gramine-sgx, Gramine's
 /dev/attestation), the process backend's node key, containerd's version,
-and the backend that the TEE selection "auto" would pick, each with a short
+whether the shim is on PATH with wasmtee-module-host beside it, and the
+backend that the TEE selection "auto" would pick, each with a short
 explanation. It changes nothing: it does not create the node key (probing
 configfs-tsm makes and removes a report entry, as every quote does).
 
 It exits with status 1 when a check finds something broken (a node key
-that others can read), else 0.
+that others can read, a shim without its module host), else 0.
 
 Options:
   --json             print the report as JSON
@@ -178,6 +179,7 @@ func (p doctorProbe) run() doctorReport {
 	}
 	add(p.nodeKeyCheck())
 	add(p.containerd())
+	add(p.shimBinaries())
 
 	env := tee.Env{
 		TSMRoot:         p.path(tsm.DefaultRoot),
@@ -361,6 +363,29 @@ func (p doctorProbe) containerd() doctorCheck {
 		return c
 	}
 	c.Status, c.Value, c.Detail = doctorInfo, v, bin
+	return c
+}
+
+// shimBinaries checks that the shim is on PATH and that the module host
+// binary, which the shim starts from its own directory, is beside it.
+func (p doctorProbe) shimBinaries() doctorCheck {
+	c := doctorCheck{Name: "shim"}
+	shim, err := p.lookPath(shimBinary)
+	if err != nil {
+		c.Status, c.Detail = doctorAbsent, shimBinary+" is not on PATH: wasmtee is not installed here (wasmtee install)"
+		return c
+	}
+	c.Value = shim
+	host := filepath.Join(filepath.Dir(shim), hostBinary)
+	st, err := os.Stat(p.path(host))
+	switch {
+	case err != nil:
+		c.Status, c.Detail = doctorError, fmt.Sprintf("%s is missing beside the shim: every wasm container will fail at create (wasmtee install puts both there)", host)
+	case !st.Mode().IsRegular() || st.Mode().Perm()&0o111 == 0:
+		c.Status, c.Detail = doctorError, fmt.Sprintf("%s is not an executable file: every wasm container will fail at create", host)
+	default:
+		c.Status, c.Detail = doctorOK, "installed, with "+hostBinary+" beside it"
+	}
 	return c
 }
 

@@ -89,6 +89,7 @@ func TestDoctorBareNodeJSON(t *testing.T) {
 	wantCheck(t, rep, "/dev/attestation", "absent", "", "not inside a Gramine enclave")
 	wantCheck(t, rep, "node key", "absent", "/var/lib/wasmtee/node.key", "creates it (mode 0600) on first use")
 	wantCheck(t, rep, "containerd", "info", "/usr/bin/containerd", "not run below --root")
+	wantCheck(t, rep, "shim", "absent", "", "not on PATH")
 	wantCheck(t, rep, "backend (auto)", "info", "process (tee none)", "no TEE is available")
 	if rep.Auto.Backend != "process" || rep.Auto.Want != "auto" || rep.Auto.Unavailable["tsm"] == "" || rep.Auto.Unavailable["sgx"] == "" {
 		t.Errorf("auto %+v", rep.Auto)
@@ -105,6 +106,8 @@ func TestDoctorTEENodes(t *testing.T) {
 		"/dev/sgx_enclave":                  "",
 		"/dev/sgx_provision":                "",
 		"/usr/local/bin/gramine-sgx":        "#!/bin/sh\n",
+		"/usr/local/bin/" + shimBinary:      "#!/bin/sh\n",
+		"/usr/local/bin/" + hostBinary:      "#!/bin/sh\n",
 		"/dev/attestation/":                 "",
 		"/dev/attestation/attestation_type": "dcap",
 	}
@@ -124,6 +127,21 @@ func TestDoctorTEENodes(t *testing.T) {
 	wantCheck(t, rep, "/dev/attestation", "ok", "dcap", "inside a Gramine SGX enclave")
 	wantCheck(t, rep, "backend (auto)", "info", "sgx (tee sgx)", "Gramine")
 	wantCheck(t, rep, "containerd", "absent", "", "not on PATH")
+	wantCheck(t, rep, "shim", "ok", "/usr/local/bin/"+shimBinary, "with wasmtee-module-host beside it")
+
+	// The shim without its module host is broken: exit 1.
+	if err := os.Remove(filepath.Join(root, "usr/local/bin", hostBinary)); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ = run(t, "doctor", "--json", "--root", root)
+	rep = doctorReport{}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if code != ExitError {
+		t.Errorf("doctor with a shim but no module host: exit %d, want %d", code, ExitError)
+	}
+	wantCheck(t, rep, "shim", "error", "/usr/local/bin/"+shimBinary, "/usr/local/bin/wasmtee-module-host is missing beside the shim")
 
 	// A confidential VM (configfs-tsm through the library's fake).
 	r := faketsm.ReportV7(0)
