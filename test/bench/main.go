@@ -103,7 +103,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.n, "n", defaultN, "cold-start samples per workload (after one discarded warm-up)")
 	fs.IntVar(&c.cached, "cached", defaultCached, "cached starts of the large module")
 	fs.IntVar(&c.nocache, "nocache", defaultNocache, "starts of the large module with the compile cache emptied before each")
-	fs.StringVar(&daemons, "daemons", def, "containerd daemons: 2.4, 1.6 or both (default from BENCH_DAEMONS)")
+	fs.StringVar(&daemons, "daemons", def, "containerd daemons: 2.4, 1.6 or both (BENCH_DAEMONS sets the default)")
 	fs.StringVar(&c.out, "o", "docs/benchmarks.md", "markdown report, relative to -repo (empty: do not write)")
 	fs.StringVar(&chart, "chart", "auto", "PNG chart, relative to -repo; auto: the report's name with .png; none: no chart")
 	fs.StringVar(&only, "only", "", "run only these sections, comma-separated ("+strings.Join(allSections, ",")+"; cri = podstart,density)")
