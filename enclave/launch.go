@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,12 +26,20 @@ type Launcher struct {
 	// CacheDir disables caching.
 	CacheDir string
 	CacheMax int64
+	// SGXDir and SGXKey configure LaunchSGX: where the per-container
+	// enclave directories go (DefaultSGXDir if empty) and the enclave
+	// signing key (DefaultSGXKey if empty), made on first use.
+	SGXDir string
+	SGXKey string
 }
 
 // LaunchRequest is everything needed to host one container's module.
 type LaunchRequest struct {
-	ID       string
-	Workload *oci.Workload
+	ID string
+	// Namespace is the container's containerd namespace (LaunchSGX
+	// names its directory after it).
+	Namespace string
+	Workload  *oci.Workload
 	// Module is the open module file; Launch does not close it.
 	Module *os.File
 	// Stdin, Stdout and Stderr become the host's fds 0-2; Launch does not
@@ -55,6 +64,10 @@ type LoadInfo struct {
 	Digest string
 	// Measurement is the launch measurement (filled in by the shim).
 	Measurement string
+	// EnclaveMeasurement is the launch measurement as the module host
+	// computed it inside its enclave (LaunchSGX; "" otherwise). LaunchSGX
+	// has checked that it is the one the shim computes.
+	EnclaveMeasurement string
 }
 
 // Launch starts a module host and has it load and check the module. On
@@ -138,7 +151,7 @@ func (p *Process) load(ctx context.Context, req LaunchRequest, l *Launcher) (Loa
 		}
 	}
 	p.evidence = req.Evidence
-	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings, Digest: rep.Digest}, nil
+	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings, Digest: rep.Digest, EnclaveMeasurement: rep.Measurement}, nil
 }
 
 // Process is one running module host.
@@ -154,6 +167,14 @@ type Process struct {
 	exitedAt time.Time
 
 	evidence func(nonce, publicKey []byte) ([]byte, error)
+
+	// In an SGX enclave (LaunchSGX), the host makes evidence and the
+	// shim asks for it: requests and replies are exchanged under xmu, and
+	// a channel left in an unknown state (an exchange given up) is broken.
+	sgx     bool
+	xmu     sync.Mutex
+	broken  error
+	cleanup func() // removes what LaunchSGX made, once the host is gone
 }
 
 // run starts cmd on a thread of its own whose privileges are dropped first,
@@ -236,6 +257,13 @@ func (p *Process) Pid() int { return p.pid }
 
 // Start runs the module's entry function.
 func (p *Process) Start(ctx context.Context) error {
+	if p.sgx {
+		rep, err := p.exchange(ctx, control.Request{Op: control.OpStart})
+		if err != nil {
+			return err
+		}
+		return replyErr(rep)
+	}
 	if err := p.enc.Encode(control.Request{Op: control.OpStart}); err != nil {
 		return p.diedOr(fmt.Errorf("send start: %w", err))
 	}
@@ -298,5 +326,13 @@ func (p *Process) Done() <-chan struct{} { return p.done }
 // valid once Done is closed.
 func (p *Process) Exit() (int, time.Time) { return p.status, p.exitedAt }
 
-// Close releases the control channel.
-func (p *Process) Close() error { return p.conn.Close() }
+// Close releases the control channel and, for a host in an SGX enclave,
+// removes its directory. The host must have exited.
+func (p *Process) Close() error {
+	err := p.conn.Close()
+	if p.cleanup != nil {
+		p.cleanup()
+		p.cleanup = nil
+	}
+	return err
+}

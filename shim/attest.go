@@ -2,8 +2,10 @@ package shim
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/containerd/containerd/errdefs"
 	"github.com/containerd/ttrpc"
@@ -53,9 +55,36 @@ func (s *service) evidenceFor(id string, nonce, publicKey []byte) ([]byte, error
 	if c.attest == nil {
 		return nil, fmt.Errorf("container %s has no attestation (it is not a wasm module): %w", id, errdefs.ErrFailedPrecondition)
 	}
+	if c.attest.remote != nil {
+		return c.attest.fromHost(id, nonce, publicKey)
+	}
 	ev, err := evidence.Make(c.attest.producer, evidence.Request{Launch: c.attest.launch, Nonce: nonce, PublicKey: publicKey})
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(ev)
+}
+
+// remoteTimeout bounds an evidence request to a module host.
+const remoteTimeout = time.Minute
+
+// fromHost asks the module host for evidence (sgx: made in its enclave)
+// and checks that it is about this container's launch and nonce before
+// passing it on; the verifier checks the rest.
+func (a *attestation) fromHost(id string, nonce, publicKey []byte) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), remoteTimeout)
+	defer cancel()
+	data, err := a.remote(ctx, nonce, publicKey)
+	if err != nil {
+		return nil, fmt.Errorf("container %s: evidence: %w", id, err)
+	}
+	ev, err := evidence.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("container %s: the module host's evidence: %w", id, err)
+	}
+	if ev.Measurement != a.measurement.String() || ev.Nonce != hex.EncodeToString(nonce) || ev.Backend != a.producer.Backend() {
+		return nil, fmt.Errorf("container %s: the module host's evidence is about measurement %s, backend %s, nonce %s; want %s, %s, %x",
+			id, ev.Measurement, ev.Backend, ev.Nonce, a.measurement, a.producer.Backend(), nonce)
+	}
+	return data, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/enclave/measure"
+	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
 	"github.com/wasmtee/wasmtee/oci"
 )
 
@@ -130,7 +131,7 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 		return enclave.LoadInfo{}, err
 	}
 	req := enclave.LaunchRequest{
-		ID: r.ID, Workload: w, Module: module,
+		ID: r.ID, Namespace: c.ns, Workload: w, Module: module,
 		Stdin: c.stdio.in, Stdout: c.stdio.out, Stderr: c.stdio.err,
 		AdditionalGIDs: spec.Process.User.AdditionalGids,
 	}
@@ -138,7 +139,15 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 		req.Join = c.cgroup.add
 	}
 	req.Evidence = func(nonce, publicKey []byte) ([]byte, error) { return s.evidenceFor(r.ID, nonce, publicKey) }
-	host, info, err := s.launcherFor(opts).Launch(ctx, req)
+	l := s.launcherFor(opts)
+	start := l.Launch
+	// sgx: the module host runs in a Gramine SGX enclave and makes the
+	// evidence there.
+	_, inEnclave := producer.(sgx.Enclave)
+	if inEnclave {
+		l.SGXKey, start = sgxKeyPath(), l.LaunchSGX
+	}
+	host, info, err := start(ctx, req)
 	c.stdio.releaseChild()
 	if err != nil {
 		return enclave.LoadInfo{}, fmt.Errorf("create %s: %w", r.ID, err)
@@ -150,6 +159,9 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 		return info, err
 	}
 	c.attest = &attestation{launch: launch, measurement: m, producer: producer}
+	if inEnclave {
+		c.attest.remote = host.Evidence
+	}
 	if warning != "" {
 		info.Warnings = append(info.Warnings, warning)
 	}

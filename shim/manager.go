@@ -17,6 +17,7 @@ import (
 	"github.com/containerd/containerd/runtime/v2/shim"
 	"github.com/containerd/log"
 
+	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/oci"
 	"github.com/wasmtee/wasmtee/shim/api"
 )
@@ -119,6 +120,9 @@ func (Manager) Stop(ctx context.Context, id string) (shim.StopStatus, error) {
 	bundle := filepath.Join(filepath.Dir(cwd), id)
 	if ns, err := namespaces.NamespaceRequired(ctx); err == nil {
 		deleteNative(ctx, ns, id)
+		if dir, err := enclave.SGXContainerDir("", ns, id); err == nil {
+			os.RemoveAll(dir) // an sgx container's enclave directory
+		}
 	}
 	if s, err := oci.ReadSpec(bundle); err == nil && s.Linux != nil && s.Linux.CgroupsPath != "" {
 		if err := removeCgroup(s.Linux.CgroupsPath); err != nil {

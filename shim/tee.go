@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/enclave/evidence"
 	"github.com/wasmtee/wasmtee/enclave/tee"
+	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
 )
 
 // TEEAnnotation selects a container's TEE backend (a pod annotation under
@@ -20,7 +23,21 @@ import (
 const TEEAnnotation = "wasmtee.io/tee"
 
 // Where the process backend's node key lives (WASMTEE_NODE_KEY overrides).
+// The sgx backend's enclave signing key is kept beside it.
 const envNodeKey = "WASMTEE_NODE_KEY"
+
+// envSGXRoot prefixes the paths the sgx backend probes (/dev/sgx_enclave,
+// /dev/sgx_provision, /dev/attestation): tests point it at a fake node;
+// on a real node it is unset.
+const envSGXRoot = "WASMTEE_SGX_ROOT"
+
+// sgxKeyPath is the enclave signing key: beside the node key.
+func sgxKeyPath() string {
+	if k := os.Getenv(envNodeKey); k != "" {
+		return filepath.Join(filepath.Dir(k), sgx.SigningKeyName)
+	}
+	return enclave.DefaultSGXKey
+}
 
 // teeOf reads a container's TEE selection from its annotation, else the
 // runtime options, and checks it.
@@ -52,7 +69,7 @@ func (s *service) selectTEE(want string) (evidence.Producer, string, string, err
 		sel := v.(teeSelection)
 		return sel.producer, sel.choice.Backend, fallbackWarning(sel.choice), nil
 	}
-	p, c, err := tee.Select(want, tee.Env{NodeKey: os.Getenv(envNodeKey)})
+	p, c, err := tee.Select(want, tee.Env{NodeKey: os.Getenv(envNodeKey), AttestationRoot: os.Getenv(envSGXRoot)})
 	if err != nil {
 		var ue *tee.UnavailableError
 		if errors.As(err, &ue) {

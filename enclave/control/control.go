@@ -1,9 +1,26 @@
 // Package control is the control channel between the shim and a module
 // host: the messages both sides exchange over the host's fd 3 (one JSON
 // value per message), and the host's file descriptors.
+//
+// A module host in an SGX enclave (the sgx backend, under Gramine) gets no
+// file descriptors but stdio. It finds the shim through the environment
+// variable EnvControl ("127.0.0.1:PORT TOKEN", passed through by Gramine),
+// connects over TCP on the loopback interface and first sends a Hello with
+// the token; then the same messages follow. The channel is outside the
+// enclave and untrusted: the enclave host takes nothing from it on trust
+// that it does not measure.
 package control
 
-import "github.com/wasmtee/wasmtee/oci"
+import (
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/wasmtee/wasmtee/oci"
+)
 
 // Arg0 is argv[0] of a module host process (argv[1] is its container ID).
 const Arg0 = "wasmtee-module-host"
@@ -16,9 +33,56 @@ const (
 	ModuleFD = 4
 )
 
+// EnvControl names the environment variable that tells a module host in
+// an SGX enclave where its control channel is: "ADDRESS TOKEN", with
+// ADDRESS a loopback "IP:PORT" and TOKEN TokenBytes random bytes in hex.
+const EnvControl = "WASMTEE_CONTROL"
+
+// TokenBytes is the length of a control channel's one-time token.
+const TokenBytes = 32
+
+// Hello is the first message on a TCP control channel, from the host.
+type Hello struct {
+	Token string `json:"token"`
+}
+
+// FormatAddress is the value of EnvControl for addr and token.
+func FormatAddress(addr, token string) string { return addr + " " + token }
+
+// ParseAddress splits a value of EnvControl and checks it: the address
+// must be a loopback IP with a port, the token TokenBytes bytes of hex.
+func ParseAddress(v string) (addr, token string, err error) {
+	addr, token, ok := strings.Cut(strings.TrimSpace(v), " ")
+	if !ok {
+		return "", "", fmt.Errorf("%s: want \"ADDRESS TOKEN\"", EnvControl)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", "", fmt.Errorf("%s: address %q: %v", EnvControl, addr, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() || port == "" || port == "0" {
+		return "", "", fmt.Errorf("%s: address %q is not a loopback IP and port", EnvControl, addr)
+	}
+	if b, err := hex.DecodeString(token); err != nil || len(b) != TokenBytes {
+		return "", "", fmt.Errorf("%s: the token is not %d bytes of hex", EnvControl, TokenBytes)
+	}
+	return addr, token, nil
+}
+
+// CheckToken compares a Hello's token with the expected one in constant
+// time.
+func CheckToken(got, want string) error {
+	if len(want) == 0 || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return errors.New("wrong control channel token")
+	}
+	return nil
+}
+
 // Request is a message from the shim to the module host ("load",
 // "start"), or, once the module runs, from the module host to the shim
-// ("evidence", for the module's wasmtee.get_evidence calls).
+// ("evidence", for the module's wasmtee.get_evidence calls). A host in an
+// SGX enclave makes its evidence itself: there "evidence" goes from the
+// shim to the host (for `wasmtee attest`), before or after "start".
 type Request struct {
 	Op       string        `json:"op"`
 	Workload *oci.Workload `json:"workload,omitempty"`
@@ -48,6 +112,10 @@ type Reply struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Digest is the hex SHA-256 of the loaded module (load).
 	Digest string `json:"digest,omitempty"`
+	// Measurement is the launch measurement a host in an SGX enclave
+	// computed itself from the workload it got and the module it loaded
+	// (load); the shim checks that it equals its own.
+	Measurement string `json:"measurement,omitempty"`
 	// Evidence answers an "evidence" request (JSON).
 	Evidence []byte `json:"evidence,omitempty"`
 }

@@ -15,7 +15,14 @@ import (
 // Main is the module host: it hardens itself, loads the module it is
 // given on fd 4 as the shim asks on fd 3, runs it on "start" and exits with
 // the module's exit status. It never returns.
+//
+// Started by gramine-sgx inside an SGX enclave (the sgx backend), it has
+// only stdio and finds its control channel in the environment instead
+// (mainSGX).
 func Main() {
+	if v, ok := os.LookupEnv(control.EnvControl); ok {
+		os.Exit(mainSGX(v))
+	}
 	if err := hardenSelf(); err != nil {
 		fatal(fmt.Errorf("harden module host: %w", err))
 	}
@@ -86,11 +93,18 @@ func (h *host) evidence(nonce, publicKey []byte) ([]byte, error) {
 
 // load compiles (or loads from cache) the module and prepares its WASI view.
 func load(req control.Request, evidence wasm.EvidenceFunc) (*wasm.Instance, control.Reply) {
-	var rep control.Reply
 	code, err := mapModule(os.NewFile(control.ModuleFD, "module"))
 	if err != nil {
 		return nil, control.Reply{Error: fmt.Sprintf("read module %s: %v", req.Workload.ModulePath, err)}
 	}
+	return loadCode(req, code, evidence)
+}
+
+// loadCode compiles (or loads from req's cache) and checks the module code
+// for req's workload.
+func loadCode(req control.Request, code []byte, evidence wasm.EvidenceFunc) (*wasm.Instance, control.Reply) {
+	var rep control.Reply
+	var err error
 	var cache *wasm.Cache
 	if req.CacheDir != "" {
 		if cache, err = wasm.OpenCache(req.CacheDir, req.CacheMax); err != nil {

@@ -15,10 +15,15 @@
 //	auto            the best backend available: tsm if configfs-tsm has a
 //	                provider wasmtee knows, else sgx if this process runs
 //	                inside a Gramine enclave with DCAP attestation, else
-//	                process
+//	                process. auto never starts enclaves: ask for sgx.
 //	process, none   the process backend
 //	tsm, sgx        that backend if it is available; if not, the process
-//	                backend stands in (Choice.Fallback, with the reason)
+//	                backend stands in (Choice.Fallback, with the reason).
+//	                sgx is available when this process runs inside a
+//	                Gramine enclave (the producer is sgx.Producer), or when
+//	                this host can start Gramine SGX enclaves (sgx.Enclave:
+//	                the shim then starts each module host in an enclave of
+//	                its own, which makes the evidence)
 //	require:NAME    the same, but never falls back to the process backend:
 //	                an absent backend is an error (*UnavailableError) that
 //	                says which was required and why it is not available;
@@ -60,13 +65,14 @@ type Env struct {
 	TSMClient configfsi.Client
 	// AttestationRoot prefixes the SGX paths: /dev/attestation (Gramine's,
 	// inside an enclave), /dev/sgx_enclave and /dev/sgx_provision ("" for
-	// the real /dev).
+	// the real /dev). The shim takes it from WASMTEE_SGX_ROOT, which only
+	// tests set.
 	AttestationRoot string
 	// NodeKey is the process backend's key file (process.DefaultKeyPath if
 	// empty).
 	NodeKey string
-	// LookPath finds gramine-sgx, for explanations only (exec.LookPath if
-	// nil).
+	// LookPath finds gramine-sgx, gramine-sgx-sign and gramine-manifest
+	// (exec.LookPath if nil).
 	LookPath func(string) (string, error)
 }
 
@@ -156,11 +162,11 @@ func decide(want string, env Env) (Choice, evidence.Producer, error) {
 	c := Choice{Want: name, Required: required}
 	switch name {
 	case Auto:
-		if p := c.try(evidence.BackendTSM, env); p != nil {
+		if p := c.try(evidence.BackendTSM, env, false); p != nil {
 			c.Reason = "auto: " + describe(p) + ", the best backend available"
 			return c, p, nil
 		}
-		if p := c.try(evidence.BackendSGX, env); p != nil {
+		if p := c.try(evidence.BackendSGX, env, false); p != nil {
 			c.Reason = "auto: " + describe(p) + " (configfs-tsm is not available)"
 			return c, p, nil
 		}
@@ -170,7 +176,7 @@ func decide(want string, env Env) (Choice, evidence.Producer, error) {
 		c.setProcess("auto: no TEE is available, so the process backend: a hardened process, no hardware protection; evidence is signed by the node key")
 		return c, nil, nil
 	case evidence.BackendTSM, evidence.BackendSGX:
-		if p := c.try(name, env); p != nil {
+		if p := c.try(name, env, true); p != nil {
 			c.Reason = describe(p) + ", as asked"
 			return c, p, nil
 		}
@@ -188,7 +194,9 @@ func decide(want string, env Env) (Choice, evidence.Producer, error) {
 }
 
 // try builds the producer of a TEE backend, recording why if it cannot.
-func (c *Choice) try(backend string, env Env) evidence.Producer {
+// launch allows the sgx backend to be one whose enclaves this process
+// starts (sgx.Enclave), not only this process's own enclave.
+func (c *Choice) try(backend string, env Env, launch bool) evidence.Producer {
 	var p evidence.Producer
 	var err error
 	switch backend {
@@ -208,12 +216,23 @@ func (c *Choice) try(backend string, env Env) evidence.Producer {
 		if lookPath == nil {
 			lookPath = exec.LookPath
 		}
-		if ok, why := sgx.Probe(env.AttestationRoot, lookPath).Available(); !ok {
+		st := sgx.Probe(env.AttestationRoot, lookPath)
+		ok, why := st.Available()
+		switch {
+		case ok:
+			if p, err = sgx.New(env.AttestationRoot); err != nil {
+				p = nil
+			}
+		case st.InEnclave:
 			err = errors.New(why)
-		} else if sp, serr := sgx.New(env.AttestationRoot); serr != nil {
-			err = serr
-		} else {
-			p = sp
+		case launch:
+			if ok, why := st.CanLaunch(); ok {
+				p = sgx.Enclave{}
+			} else {
+				err = errors.New(why)
+			}
+		default:
+			err = errors.New(why)
 		}
 	}
 	if err != nil {
@@ -248,6 +267,8 @@ func describe(p evidence.Producer) string {
 		return fmt.Sprintf("tsm (%s through configfs-tsm provider %s)", p.TEE(), p.Provider())
 	case *sgx.Producer:
 		return "sgx (inside a Gramine SGX enclave, DCAP quotes)"
+	case sgx.Enclave:
+		return "sgx (each module host in a Gramine SGX enclave of its own, which makes DCAP-quoted evidence)"
 	}
 	return p.Backend()
 }

@@ -41,6 +41,19 @@ func fakeGramine(t *testing.T, root, attestationType string) {
 	os.WriteFile(filepath.Join(dir, "user_report_data"), nil, 0o644)
 }
 
+// sgxHost makes root/dev/sgx_enclave and root/dev/sgx_provision.
+func sgxHost(t *testing.T, root string) {
+	t.Helper()
+	os.MkdirAll(filepath.Join(root, "dev"), 0o755)
+	for _, d := range []string{"sgx_enclave", "sgx_provision"} {
+		if err := os.WriteFile(filepath.Join(root, "dev", d), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func withGramineTools(name string) (string, error) { return "/opt/gramine/bin/" + name, nil }
+
 // bareEnv is a node with no TEE at all.
 func bareEnv(t *testing.T) Env {
 	dir := t.TempDir()
@@ -240,7 +253,9 @@ func TestRequiredErrors(t *testing.T) {
 		{"tsm unknown provider", "require:tsm", func(t *testing.T, env *Env) { env.TSMClient = fakeTSM("quantum_guest") },
 			`tee tsm required but configfs-tsm provider "quantum_guest" is not one wasmtee knows`},
 		{"sgx absent", "require:sgx", nil,
-			"tee sgx required but /dev/attestation does not exist: this process is not running inside a Gramine SGX enclave (on the host: /dev/sgx_enclave is missing"},
+			"tee sgx required but this host cannot start Gramine SGX enclaves: /dev/sgx_enclave is missing"},
+		{"sgx without gramine", "require:sgx", func(t *testing.T, env *Env) { sgxHost(t, env.AttestationRoot) },
+			"tee sgx required but this host cannot start Gramine SGX enclaves: gramine-manifest, gramine-sgx-sign, gramine-sgx not on PATH"},
 		{"sgx without attestation", "require:sgx", func(t *testing.T, env *Env) { fakeGramine(t, env.AttestationRoot, "none") },
 			`tee sgx required but inside a Gramine enclave whose attestation type is "none", not "dcap"`},
 		{"any TEE", "require:auto", nil,
@@ -327,5 +342,40 @@ func TestSGXQuoteThroughSelect(t *testing.T) {
 	}
 	if _, _, _, err := p.Quote(rd); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSGXHost: on a host that can start Gramine SGX enclaves, asking for
+// sgx gives sgx.Enclave (the shim starts the module host in an enclave);
+// auto and require:auto never start enclaves.
+func TestSGXHost(t *testing.T) {
+	env := bareEnv(t)
+	sgxHost(t, env.AttestationRoot)
+	env.LookPath = withGramineTools
+	for _, want := range []string{"sgx", "require:sgx"} {
+		p, c, err := Select(want, env)
+		if err != nil {
+			t.Fatalf("%s: %v", want, err)
+		}
+		if _, ok := p.(sgx.Enclave); !ok || c.Backend != "sgx" || c.TEE != "sgx" || c.Fallback {
+			t.Errorf("%s: %T %+v", want, p, c)
+		}
+		if !strings.Contains(c.Reason, "Gramine SGX enclave of its own") {
+			t.Errorf("%s: reason %q", want, c.Reason)
+		}
+		if _, _, _, err := p.Quote([64]byte{}); !errors.Is(err, sgx.ErrQuoteInEnclave) {
+			t.Errorf("%s: Quote: %v", want, err)
+		}
+	}
+	if _, c, err := Select("auto", env); err != nil || c.Backend != "process" {
+		t.Errorf("auto: %+v %v", c, err)
+	}
+	if _, _, err := Select("require:auto", env); err == nil {
+		t.Error("require:auto chose an enclave launch")
+	}
+	// The provisioning device is needed for quotes.
+	os.Remove(filepath.Join(env.AttestationRoot, "dev", "sgx_provision"))
+	if _, _, err := Select("require:sgx", env); err == nil || !strings.Contains(err.Error(), "/dev/sgx_provision is missing") {
+		t.Errorf("without sgx_provision: %v", err)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 )
 
 // Gramine's tools.
@@ -83,6 +85,20 @@ type ManifestOptions struct {
 	// Debug makes a debug enclave, whose memory the host can read: never
 	// in production, and verifiers should refuse its quotes.
 	Debug bool
+	// Dir, if set, is the directory that relative Module and Preopen.Host
+	// paths are relative to: the directory gramine-sgx runs in, against
+	// which Gramine resolves relative URIs. With relative paths the
+	// manifest, and so MRENCLAVE, does not depend on where that directory
+	// is (e.g. on the container's ID).
+	Dir string
+	// Passthrough names environment variables that Gramine passes from
+	// the host into the enclave (loader.env.NAME = { passthrough = true }).
+	// Their values are untrusted input.
+	Passthrough []string
+	// LogFile is where Gramine writes its own log (loader.log_file),
+	// relative to the directory gramine-sgx runs in, or absolute; "" for
+	// the enclave's stderr.
+	LogFile string
 }
 
 // Preopen is a preopened directory of the module.
@@ -123,7 +139,7 @@ func Manifest(opts ManifestOptions) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("module host binary: %w", err)
 	}
-	moduleSum, err := fileSHA256(o.Module)
+	moduleSum, err := fileSHA256(o.local(o.Module))
 	if err != nil {
 		return "", fmt.Errorf("module: %w", err)
 	}
@@ -142,6 +158,9 @@ func Manifest(opts ManifestOptions) (string, error) {
 	w("loader.entrypoint.uri = \"file:{{ gramine.libos }}\"\n")
 	w("libos.entrypoint = %s\n", q(o.HostPath))
 	w("loader.log_level = \"error\"\n")
+	if o.LogFile != "" {
+		w("loader.log_file = %s\n", q(o.LogFile))
+	}
 	w("# The module host's argv is fixed: the untrusted host cannot change it.\n")
 	w("loader.argv = [%s]\n", qlist(o.Argv))
 	libDirs := []string{"/lib"}
@@ -152,6 +171,10 @@ func Manifest(opts ManifestOptions) (string, error) {
 	}
 	w("loader.env.LD_LIBRARY_PATH = %s\n", q(strings.Join(libDirs, ":")))
 	w("loader.env.RUST_BACKTRACE = \"0\"\n")
+	for _, name := range o.Passthrough {
+		w("# From the untrusted host: its value is input, not configuration.\n")
+		w("loader.env.%s = { passthrough = true }\n", name)
+	}
 	w("loader.uid = %d\n", o.UID)
 	w("loader.gid = %d\n\n", o.GID)
 
@@ -245,13 +268,40 @@ func (o ManifestOptions) withDefaults() (ManifestOptions, error) {
 	if n, _ := parseSize(o.EnclaveSize); n&(n-1) != 0 {
 		return o, fmt.Errorf("sgx manifest: enclave size %q is not a power of two, as SGX requires", o.EnclaveSize)
 	}
-	abs := map[string]string{"module host binary": o.HostBinary, "module": o.Module, "enclave host path": o.HostPath, "enclave module path": o.ModulePath}
+	abs := map[string]string{"module host binary": o.HostBinary, "enclave host path": o.HostPath, "enclave module path": o.ModulePath}
 	for i, lib := range o.Libraries {
 		abs[fmt.Sprintf("library %d", i+1)] = lib
 	}
+	// With Dir, the module, the preopened directories and the log file may
+	// be relative to it (but must stay inside it).
+	rel := map[string]string{"module": o.Module}
+	if o.LogFile != "" {
+		rel["log file"] = o.LogFile
+	}
+	for what, p := range rel {
+		switch {
+		case filepath.IsAbs(p):
+		case o.Dir == "" || !filepath.IsAbs(o.Dir):
+			abs[what] = p
+		case !filepath.IsLocal(p):
+			return o, fmt.Errorf("sgx manifest: %s %q is not inside the enclave's directory", what, p)
+		}
+	}
+	for _, name := range o.Passthrough {
+		if !envName(name) {
+			return o, fmt.Errorf("sgx manifest: %q is not an environment variable name", name)
+		}
+	}
 	seen := map[string]bool{}
 	for i, p := range o.Preopens {
-		abs[fmt.Sprintf("preopen %d host directory", i+1)] = p.Host
+		what := fmt.Sprintf("preopen %d host directory", i+1)
+		switch {
+		case filepath.IsAbs(p.Host):
+		case o.Dir == "" || !filepath.IsAbs(o.Dir):
+			abs[what] = p.Host
+		case !filepath.IsLocal(p.Host):
+			return o, fmt.Errorf("sgx manifest: %s %q is not inside the enclave's directory", what, p.Host)
+		}
 		if p.Guest == "" {
 			return o, fmt.Errorf("sgx manifest: preopen %d (%s) has no guest path", i+1, p.Host)
 		}
@@ -268,7 +318,7 @@ func (o ManifestOptions) withDefaults() (ManifestOptions, error) {
 	}
 	// Everything written must be safe in TOML strings (q escapes) and
 	// must not look like Jinja to gramine-manifest.
-	all := append([]string{o.HostBinary, o.Module, o.HostPath, o.ModulePath}, o.Argv...)
+	all := append([]string{o.HostBinary, o.Module, o.HostPath, o.ModulePath, o.LogFile}, o.Argv...)
 	all = append(all, o.Libraries...)
 	for _, p := range o.Preopens {
 		all = append(all, p.Host, p.Guest, p.KeyName)
@@ -279,6 +329,28 @@ func (o ManifestOptions) withDefaults() (ManifestOptions, error) {
 		}
 	}
 	return o, nil
+}
+
+// local is path p as the shim reads it: relative paths are relative to
+// Dir.
+func (o ManifestOptions) local(p string) string {
+	if filepath.IsAbs(p) || o.Dir == "" {
+		return p
+	}
+	return filepath.Join(o.Dir, p)
+}
+
+// envName reports whether s is a portable environment variable name.
+func envName(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 // parseSize parses a Gramine size: a number with an optional K, M or G
@@ -305,17 +377,54 @@ func parseSize(s string) (uint64, bool) {
 	return n << shift, true
 }
 
+// fileSHA256 hashes a file. The module host binary is hashed for every
+// enclave and changes only when it is reinstalled, so the digest of a file
+// is kept while its identity (device, inode, size, mtime and ctime) stays
+// the same: any write or replacement changes its ctime.
 func fileSHA256(name string) (string, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
+	key, ok := fileIdentity(f)
+	if ok {
+		if v, hit := hashMemo.Load(key); hit {
+			return v.(string), nil
+		}
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("hash %s: %w", name, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum := hex.EncodeToString(h.Sum(nil))
+	if again, same := fileIdentity(f); ok && same && again == key {
+		hashMemo.Store(key, sum)
+	}
+	return sum, nil
+}
+
+var hashMemo sync.Map // fileID -> hex SHA-256
+
+type fileID struct {
+	dev, ino         uint64
+	size             int64
+	mtimeNs, ctimeNs int64
+}
+
+func fileIdentity(f *os.File) (fileID, bool) {
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return fileID{}, false
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileID{}, false
+	}
+	return fileID{
+		dev: uint64(sys.Dev), ino: uint64(sys.Ino), size: sys.Size,
+		mtimeNs: sys.Mtim.Nano(), ctimeNs: sys.Ctim.Nano(),
+	}, true
 }
 
 // q quotes s as a TOML basic string.

@@ -170,8 +170,12 @@ type Status struct {
 	// enclave to get a provisioning key.
 	Enclave   bool `json:"enclaveDevice"`
 	Provision bool `json:"provisionDevice"`
-	// Gramine is the path of gramine-sgx, "" if it is not on PATH.
-	Gramine string `json:"gramine,omitempty"`
+	// Gramine is the path of gramine-sgx, "" if it is not on PATH;
+	// GramineSign and GramineManifest those of gramine-sgx-sign and
+	// gramine-manifest, which the shim needs too.
+	Gramine         string `json:"gramine,omitempty"`
+	GramineSign     string `json:"gramineSign,omitempty"`
+	GramineManifest string `json:"gramineManifest,omitempty"`
 }
 
 // Probe looks at the SGX interfaces below root ("" for the real system).
@@ -195,6 +199,12 @@ func Probe(root string, lookPath func(string) (string, error)) Status {
 	}
 	if p, err := lookPath(GramineSGX); err == nil {
 		s.Gramine = p
+	}
+	if p, err := lookPath(SignTool); err == nil {
+		s.GramineSign = p
+	}
+	if p, err := lookPath(ManifestTool); err == nil {
+		s.GramineManifest = p
 	}
 	return s
 }

@@ -1,0 +1,454 @@
+package enclave
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wasmtee/wasmtee/enclave/control"
+	"github.com/wasmtee/wasmtee/enclave/evidence"
+	"github.com/wasmtee/wasmtee/enclave/measure"
+	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
+)
+
+// The sgx backend's defaults on a node.
+const (
+	// DefaultSGXDir holds a directory per container with an enclave:
+	// DefaultSGXDir/NAMESPACE/ID.
+	DefaultSGXDir = "/run/wasmtee/sgx"
+	// DefaultSGXKey is the enclave signing key, beside the process
+	// backend's node key in the node's state.
+	DefaultSGXKey = "/var/lib/wasmtee/" + sgx.SigningKeyName
+	// SGXEnclaveName is the enclave's name: its files are
+	// SGXEnclaveName.manifest, .manifest.sgx, .sig.
+	SGXEnclaveName = "module-host"
+	// SGXModuleFile, SGXPreopenDir and SGXLogFile are, in a container's
+	// enclave directory, the copy of the module, the symbolic links to
+	// the preopened directories (SGXPreopenDir/0, /1, ...) and Gramine's
+	// log. The manifest names them relative to that directory, so that
+	// it (and MRENCLAVE) does not depend on the container's ID.
+	SGXModuleFile = "module.wasm"
+	SGXPreopenDir = "preopens"
+	SGXLogFile    = "gramine.log"
+)
+
+// Timeouts of LaunchSGX.
+var (
+	// sgxConnectTimeout bounds the time from starting gramine-sgx to the
+	// module host's connection: creating a large enclave takes a while.
+	sgxConnectTimeout = 2 * time.Minute
+	// helloTimeout bounds the wait for a connection's token.
+	helloTimeout = 10 * time.Second
+)
+
+// LaunchSGX starts a module host inside a Gramine SGX enclave of its own
+// (the sgx backend) and has it load and check the module; on error nothing
+// is left running and nothing is left on disk.
+//
+// In the container's directory (SGXDir/NAMESPACE/ID, removed when the
+// Process is closed) it copies the module, links the preopened
+// directories, writes the manifest template (sgx.Manifest: the module
+// host binary and the module as trusted files, pinned by SHA-256), renders
+// it with gramine-manifest, signs it with gramine-sgx-sign and the node's
+// signing key (made on first use), and runs `gramine-sgx module-host`
+// there with the container's stdio as fds 0-2 and nothing else, from a
+// thread without privileges, as the container's uid/gid, with PDEATHSIG.
+//
+// Gramine passes no other file descriptors into an enclave, so the control
+// channel is a TCP connection on the loopback interface: the shim listens
+// on an ephemeral port for this one host and passes "ADDRESS TOKEN" in
+// control.EnvControl, which the manifest declares passthrough (argv is
+// fixed in the manifest). The first connection that presents the token is
+// the host's; the others are closed. The host computes the launch
+// measurement itself; LaunchSGX checks that it equals its own and that the
+// module digest is the one it pinned.
+func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process, _ LoadInfo, retErr error) {
+	if err := checkHostBinary(l.Exe); err != nil {
+		return nil, LoadInfo{}, err
+	}
+	tools, err := gramineTools()
+	if err != nil {
+		return nil, LoadInfo{}, err
+	}
+	var warnings []string
+	keyPath := l.SGXKey
+	if keyPath == "" {
+		keyPath = DefaultSGXKey
+	}
+	key, created, err := sgx.EnsureSigningKey(keyPath)
+	if err != nil {
+		return nil, LoadInfo{}, err
+	}
+	if created {
+		warnings = append(warnings, fmt.Sprintf("created the SGX enclave signing key %s (MRSIGNER %x)", keyPath, sgx.MRSigner(&key.PublicKey)))
+	}
+
+	dir, err := sgxContainerDir(l.SGXDir, req.Namespace, req.ID)
+	if err != nil {
+		return nil, LoadInfo{}, err
+	}
+	if err := makeSGXDir(dir, req.Workload.GID); err != nil {
+		return nil, LoadInfo{}, err
+	}
+	removeDir := func() { os.RemoveAll(dir) }
+	defer func() {
+		if retErr != nil && removeDir != nil {
+			removeDir()
+		}
+	}()
+	digest, err := copyModule(req.Module, filepath.Join(dir, SGXModuleFile))
+	if err != nil {
+		return nil, LoadInfo{}, fmt.Errorf("sgx: copy the module: %w", err)
+	}
+	opts := sgx.ManifestOptions{
+		HostBinary:  l.Exe,
+		Argv:        []string{control.Arg0},
+		Module:      SGXModuleFile,
+		Dir:         dir,
+		UID:         req.Workload.UID,
+		GID:         req.Workload.GID,
+		Passthrough: []string{control.EnvControl},
+		LogFile:     SGXLogFile,
+	}
+	if err := os.Mkdir(filepath.Join(dir, SGXPreopenDir), 0o755); err != nil {
+		return nil, LoadInfo{}, fmt.Errorf("sgx: %w", err)
+	}
+	for i, p := range req.Workload.Preopens {
+		link := filepath.Join(SGXPreopenDir, fmt.Sprint(i))
+		if err := os.Symlink(p.Host, filepath.Join(dir, link)); err != nil {
+			return nil, LoadInfo{}, fmt.Errorf("sgx: preopen %s: %w", p.Guest, err)
+		}
+		opts.Preopens = append(opts.Preopens, sgx.Preopen{Host: link, Guest: p.Guest, ReadOnly: p.ReadOnly})
+	}
+	// Gramine appends its log as the container's user.
+	if err := createOwned(filepath.Join(dir, SGXLogFile), req.Workload.UID, req.Workload.GID); err != nil {
+		return nil, LoadInfo{}, fmt.Errorf("sgx: %w", err)
+	}
+	files := sgx.Files{Dir: dir, Name: SGXEnclaveName}
+	if err := files.WriteTemplate(opts); err != nil {
+		return nil, LoadInfo{}, err
+	}
+	if err := runTool(ctx, files, keyPath, tools); err != nil {
+		return nil, LoadInfo{}, err
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, LoadInfo{}, fmt.Errorf("sgx control channel: %w", err)
+	}
+	defer ln.Close()
+	token, err := newToken()
+	if err != nil {
+		return nil, LoadInfo{}, err
+	}
+	cmd := &exec.Cmd{
+		Path:   tools[sgx.GramineSGX],
+		Args:   []string{sgx.GramineSGX, files.Name},
+		Dir:    dir,
+		Env:    []string{"PATH=" + defaultPath(), control.EnvControl + "=" + control.FormatAddress(ln.Addr().String(), token)},
+		Stdin:  req.Stdin,
+		Stdout: req.Stdout,
+		Stderr: req.Stderr,
+		SysProcAttr: &syscall.SysProcAttr{
+			Pdeathsig: syscall.SIGKILL,
+			Credential: &syscall.Credential{
+				Uid:    req.Workload.UID,
+				Gid:    req.Workload.GID,
+				Groups: append([]uint32{}, req.AdditionalGIDs...),
+			},
+		},
+	}
+	p := &Process{done: make(chan struct{}), sgx: true}
+	started := make(chan error, 1)
+	go p.run(cmd, started)
+	if err := <-started; err != nil {
+		return nil, LoadInfo{}, fmt.Errorf("start %s: %w", sgx.GramineSGX, err)
+	}
+	fail := func(err error) (*Process, LoadInfo, error) {
+		p.Signal(syscall.SIGKILL)
+		<-p.done
+		if p.conn != nil {
+			p.conn.Close()
+		}
+		return nil, LoadInfo{}, err
+	}
+	conn, dec, err := acceptHost(ctx, ln, token, p.done)
+	if err != nil {
+		if errors.Is(err, ErrHostDied) {
+			<-p.done
+			err = fmt.Errorf("%w: %s exited with status %d before the module host connected%s", ErrHostDied, sgx.GramineSGX, p.status, logTail(filepath.Join(dir, SGXLogFile)))
+		}
+		return fail(err)
+	}
+	ln.Close()
+	p.conn, p.dec, p.enc = conn, dec, json.NewEncoder(conn)
+
+	// The enclave does not use the compile cache (see enclave/host).
+	noCache := *l
+	noCache.CacheDir, noCache.CacheMax = "", 0
+	req.Evidence = nil
+	info, err := p.load(ctx, req, &noCache)
+	if err != nil {
+		return fail(err)
+	}
+	if info.Digest != digest {
+		return fail(fmt.Errorf("sgx: the enclave loaded a module with SHA-256 %s, not the %s the manifest pins", info.Digest, digest))
+	}
+	m, err := measure.Measure(req.Workload.Launch(digest, evidence.BackendSGX))
+	if err != nil {
+		return fail(err)
+	}
+	if info.EnclaveMeasurement != m.String() {
+		return fail(fmt.Errorf("sgx: the enclave measured the launch as %q, the shim as %s", info.EnclaveMeasurement, m))
+	}
+	info.Warnings = append(warnings, info.Warnings...)
+	p.cleanup, removeDir = removeDir, nil
+	return p, info, nil
+}
+
+// Evidence asks a module host in an SGX enclave for evidence, which it
+// makes in the enclave (for `wasmtee attest`).
+func (p *Process) Evidence(ctx context.Context, nonce, publicKey []byte) ([]byte, error) {
+	if !p.sgx {
+		return nil, errors.New("the module host does not make evidence: the shim does")
+	}
+	rep, err := p.exchange(ctx, control.Request{Op: control.OpEvidence, Nonce: nonce, PublicKey: publicKey})
+	if err != nil {
+		return nil, err
+	}
+	if rep.Error != "" {
+		return nil, fmt.Errorf("module host: %s", rep.Error)
+	}
+	return rep.Evidence, nil
+}
+
+// exchange sends one request to a host in an SGX enclave and reads its
+// reply. If either fails, the channel is broken for good: a reply that
+// comes late must not answer a later request.
+func (p *Process) exchange(ctx context.Context, req control.Request) (control.Reply, error) {
+	p.xmu.Lock()
+	defer p.xmu.Unlock()
+	if p.broken != nil {
+		return control.Reply{}, p.broken
+	}
+	var rep control.Reply
+	err := p.enc.Encode(req)
+	if err != nil {
+		err = p.diedOr(fmt.Errorf("send %s: %w", req.Op, err))
+	} else {
+		rep, err = p.receive(ctx)
+	}
+	if err != nil {
+		p.broken = fmt.Errorf("control channel unusable after an earlier failure: %w", err)
+		p.conn.Close()
+	}
+	return rep, err
+}
+
+// gramineTools finds gramine-manifest, gramine-sgx-sign and gramine-sgx.
+func gramineTools() (map[string]string, error) {
+	tools := map[string]string{}
+	var missing []string
+	for _, t := range []string{sgx.ManifestTool, sgx.SignTool, sgx.GramineSGX} {
+		p, err := exec.LookPath(t)
+		if err != nil {
+			missing = append(missing, t)
+			continue
+		}
+		tools[t] = p
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w: %s not on the shim's PATH (install Gramine)", ErrNotInstalled, strings.Join(missing, ", "))
+	}
+	return tools, nil
+}
+
+// runTool renders and signs the manifest.
+func runTool(ctx context.Context, f sgx.Files, key string, tools map[string]string) error {
+	mc, err := sgx.ManifestCommand(ctx, f)
+	if err != nil {
+		return err
+	}
+	sc, err := sgx.SignCommand(ctx, f, key)
+	if err != nil {
+		return err
+	}
+	for _, c := range []*exec.Cmd{mc, sc} {
+		c.Path = tools[filepath.Base(c.Args[0])]
+		if out, err := c.CombinedOutput(); err != nil {
+			return fmt.Errorf("sgx: %s: %v: %s", c.Args[0], err, bytes.TrimSpace(out))
+		}
+	}
+	return nil
+}
+
+// sgxContainerDir is base/ns/id, for a namespace and an ID that are plain
+// file names (containerd allows nothing else).
+func sgxContainerDir(base, ns, id string) (string, error) {
+	if base == "" {
+		base = DefaultSGXDir
+	}
+	for _, n := range []string{ns, id} {
+		if n == "" || n == "." || n == ".." || strings.ContainsAny(n, "/\x00") {
+			return "", fmt.Errorf("sgx: %q cannot name a directory", n)
+		}
+	}
+	return filepath.Join(base, ns, id), nil
+}
+
+// SGXContainerDir is the directory LaunchSGX uses for a container; the
+// shim's cleanup after a crash removes it.
+func SGXContainerDir(base, ns, id string) (string, error) { return sgxContainerDir(base, ns, id) }
+
+// makeSGXDir makes a container's enclave directory afresh: owned by root,
+// group gid, mode 0750, so that the enclave (which runs as the
+// container's user) can read it and others cannot.
+func makeSGXDir(dir string, gid uint32) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o711); err != nil {
+		return fmt.Errorf("sgx: %w", err)
+	}
+	// Left over by a shim that was killed.
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("sgx: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		return fmt.Errorf("sgx: %w", err)
+	}
+	if err := os.Chown(dir, -1, int(gid)); err != nil {
+		os.Remove(dir)
+		return fmt.Errorf("sgx: %w", err)
+	}
+	return nil
+}
+
+// copyModule copies the open module to name (mode 0644) and returns the
+// hex SHA-256 of what it wrote. The copy is what the manifest pins and
+// Gramine maps into the enclave: the shim opened the module safely inside
+// the rootfs, and a path into the rootfs could be a symbolic link.
+func copyModule(src *os.File, name string) (string, error) {
+	st, err := src.Stat()
+	if err != nil {
+		return "", err
+	}
+	dst, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	_, err = io.Copy(io.MultiWriter(dst, h), io.NewSectionReader(src, 0, st.Size()))
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// createOwned creates an empty file owned by uid:gid, mode 0600.
+func createOwned(name string, uid, gid uint32) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	err = f.Chown(int(uid), int(gid))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func newToken() (string, error) {
+	b := make([]byte, control.TokenBytes)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// acceptHost waits for the connection that presents token, until ctx
+// ends, died is closed or sgxConnectTimeout passes. Each connection gets
+// helloTimeout to send its Hello; the wrong ones are closed. It returns
+// the connection and the decoder that read the Hello (it may hold more).
+func acceptHost(ctx context.Context, ln net.Listener, token string, died <-chan struct{}) (net.Conn, *json.Decoder, error) {
+	type won struct {
+		conn net.Conn
+		dec  *json.Decoder
+	}
+	winner := make(chan won)
+	acceptErr := make(chan error, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				acceptErr <- err
+				return
+			}
+			go func() {
+				c.SetDeadline(time.Now().Add(helloTimeout))
+				dec := json.NewDecoder(c)
+				var h control.Hello
+				if err := dec.Decode(&h); err != nil || control.CheckToken(h.Token, token) != nil {
+					c.Close()
+					return
+				}
+				c.SetDeadline(time.Time{})
+				select {
+				case winner <- won{c, dec}:
+				case <-stop: // too late, or the token was used already
+					c.Close()
+				}
+			}()
+		}
+	}()
+	timer := time.NewTimer(sgxConnectTimeout)
+	defer timer.Stop()
+	var err error
+	select {
+	case w := <-winner:
+		ln.Close()
+		return w.conn, w.dec, nil
+	case <-died:
+		err = ErrHostDied
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-timer.C:
+		err = fmt.Errorf("sgx: the module host did not connect within %v", sgxConnectTimeout)
+	case e := <-acceptErr:
+		err = fmt.Errorf("sgx control channel: %w", e)
+	}
+	ln.Close()
+	return nil, nil, err
+}
+
+// logTail is the end of Gramine's log, for an error message.
+func logTail(name string) string {
+	b, err := os.ReadFile(name)
+	if err != nil || len(bytes.TrimSpace(b)) == 0 {
+		return ""
+	}
+	const max = 2000
+	if len(b) > max {
+		b = b[len(b)-max:]
+	}
+	return ": " + strings.ReplaceAll(string(bytes.TrimSpace(b)), "\n", "; ")
+}
+
+func defaultPath() string {
+	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+}
