@@ -7,11 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +31,19 @@ func TestMain(m *testing.M) {
 	if _, ok := os.LookupEnv(control.EnvControl); ok {
 		host.Main()
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if fakeBuild.dir != "" {
+		os.RemoveAll(fakeBuild.dir)
+	}
+	os.Exit(code)
+}
+
+// fakeBuild is test/sgxfake, built once.
+var fakeBuild struct {
+	once sync.Once
+	dir  string
+	exe  string
+	err  error
 }
 
 // startWasm is (module (func (export "_start"))).
@@ -51,12 +65,25 @@ func sgxFake(t *testing.T) string {
 	if err := exec.Command("unshare", "--user", "true").Run(); err != nil {
 		t.Skipf("no unprivileged user namespaces here (the fake gramine-sgx needs them): %v", err)
 	}
+	fakeBuild.once.Do(func() {
+		if fakeBuild.dir, fakeBuild.err = os.MkdirTemp("", "sgxfake-build-"); fakeBuild.err != nil {
+			return
+		}
+		fakeBuild.exe = filepath.Join(fakeBuild.dir, "sgxfake")
+		build := exec.Command("go", "build", "-o", fakeBuild.exe, "./test/sgxfake")
+		build.Dir = ".."
+		if out, err := build.CombinedOutput(); err != nil {
+			fakeBuild.err = fmt.Errorf("build the fake: %v\n%s", err, out)
+		}
+	})
+	if fakeBuild.err != nil {
+		t.Fatal(fakeBuild.err)
+	}
 	h := t.TempDir()
 	exe := filepath.Join(h, "bin", "sgxfake")
-	build := exec.Command("go", "build", "-o", exe, "./test/sgxfake")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the fake: %v\n%s", err, out)
+	os.MkdirAll(filepath.Dir(exe), 0o755)
+	if err := os.Link(fakeBuild.exe, exe); err != nil {
+		t.Fatal(err)
 	}
 	if out, err := exec.Command(exe, "init", h).CombinedOutput(); err != nil {
 		t.Fatalf("sgxfake init: %v\n%s", err, out)

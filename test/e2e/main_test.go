@@ -48,6 +48,10 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: image %s not built (its tests will fail): %v\n", name, err)
 	}
 	fmt.Fprintf(os.Stderr, "e2e: guests and images built in %v\n", time.Since(t0).Round(time.Millisecond))
+	// Before the daemons start: they (and the shims) inherit its PATH.
+	if err := setupSGXFake(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: the Gramine test double was not built (the SGX tests will fail): %v\n", err)
+	}
 
 	// The daemons, and so the shims, inherit this; a guest must not see it.
 	os.Setenv(secretEnv, "1")

@@ -252,3 +252,69 @@ func TestCommands(t *testing.T) {
 		t.Errorf("Sig() = %q", files.Sig())
 	}
 }
+
+// With Dir, the module, preopens and log file are relative URIs: the
+// manifest does not depend on where the enclave's directory is.
+func TestManifestRelative(t *testing.T) {
+	f := newFixture(t)
+	manifestIn := func(dir string) string {
+		t.Helper()
+		os.WriteFile(filepath.Join(dir, "module.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644)
+		o := f.opts
+		o.Dir, o.Module, o.LogFile = dir, "module.wasm", "gramine.log"
+		o.Preopens = []Preopen{{Host: "preopens/0", Guest: "/", ReadOnly: true}}
+		o.Passthrough = []string{"WASMTEE_CONTROL"}
+		m, err := Manifest(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a, b := manifestIn(t.TempDir()), manifestIn(t.TempDir())
+	if a != b {
+		t.Errorf("manifests differ between directories:\n%s\n%s", a, b)
+	}
+	v := render(t, a)
+	if got := get(t, v, "loader.env.WASMTEE_CONTROL"); !reflect.DeepEqual(got, map[string]any{"passthrough": true}) {
+		t.Errorf("passthrough %#v", got)
+	}
+	if got := get(t, v, "loader.log_file"); got != "gramine.log" {
+		t.Errorf("log file %#v", got)
+	}
+	if got := get(t, v, "sgx.allowed_files"); !reflect.DeepEqual(got, []any{"file:preopens/0/"}) {
+		t.Errorf("allowed %#v", got)
+	}
+	if !strings.Contains(a, `{ uri = "file:module.wasm", sha256 = "`+sum("\x00asm\x01\x00\x00\x00")+`" }`) {
+		t.Errorf("module not pinned by a relative URI:\n%s", a)
+	}
+	for _, tc := range []struct {
+		change func(o *ManifestOptions)
+		want   string
+	}{
+		{func(o *ManifestOptions) { o.Module = "../module.wasm" }, "not inside the enclave's directory"},
+		{func(o *ManifestOptions) { o.Preopens = []Preopen{{Host: "../x", Guest: "/"}} }, "not inside the enclave's directory"},
+		{func(o *ManifestOptions) { o.Passthrough = []string{"BAD-NAME"} }, "not an environment variable name"},
+		{func(o *ManifestOptions) { o.Dir = "relative" }, "not an absolute path"},
+	} {
+		o := f.opts
+		o.Dir, o.Module = t.TempDir(), "module.wasm"
+		os.WriteFile(filepath.Join(o.Dir, "module.wasm"), nil, 0o644)
+		tc.change(&o)
+		if _, err := Manifest(o); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Manifest: %v, want %q", err, tc.want)
+		}
+	}
+}
+
+// The module host binary's digest is kept while the file is unchanged.
+func TestFileSHA256Memo(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "host")
+	os.WriteFile(p, []byte("one"), 0o755)
+	if s, _ := fileSHA256(p); s != sum("one") {
+		t.Fatal(s)
+	}
+	os.WriteFile(p, []byte("two"), 0o755) // same size: ctime/mtime tell
+	if s, _ := fileSHA256(p); s != sum("two") {
+		t.Errorf("changed file: %s", s)
+	}
+}

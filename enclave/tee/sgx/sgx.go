@@ -2,21 +2,29 @@
 // inside an Intel SGX enclave under Gramine, which takes an unmodified
 // Linux binary and a manifest (see Manifest) and makes the enclave.
 //
+// The shim (enclave.Launcher.LaunchSGX) starts one enclave per container:
+// it writes the manifest template, renders it with gramine-manifest, signs
+// it with gramine-sgx-sign and the node's signing key (EnsureSigningKey:
+// RSA-3072, exponent 3; its MRSIGNER is MRSigner) and runs gramine-sgx.
+// Select (package tee) offers this as Enclave, whose Quote always fails:
+// the evidence is made inside the enclave, where the module host uses the
+// Producer. Status.CanLaunch says whether a host can start enclaves.
+//
 // Inside the enclave, Gramine offers attestation as a pseudo-file system,
 // /dev/attestation: write 64 bytes of report data to user_report_data, read
 // a DCAP quote binding them from quote. The Producer does exactly that; the
 // quote's MRENCLAVE covers the manifest, and so the host binary and the
 // module, whose SHA-256 the manifest pins as trusted files.
 //
-// What this backend does not do, or has not done: nothing of it has run on
-// SGX hardware or under Gramine (Gramine is not in Debian, and no machine
-// here has SGX); the Producer is tested against a directory tree that
-// mimics /dev/attestation, and the manifest is checked as text. Whether the
-// Go runtime plus wasmtime's JIT run under Gramine is not verified (see
-// Manifest about EDMM). The module host today receives its control socket
-// and module as inherited file descriptors 3 and 4, which Gramine does not
-// pass into an enclave: an SGX module host must open the module by its
-// path inside the enclave (ModulePath) and talk to the shim some other way.
+// What this backend has and has not done: nothing of it has run on SGX
+// hardware or under the real Gramine (Gramine is not in Debian, and no
+// machine here has SGX). The launch path is tested end to end against
+// test/sgxfake, a test double of gramine-manifest, gramine-sgx-sign and
+// gramine-sgx that checks signatures and trusted-file hashes and serves a
+// /dev/attestation with DCAP v3 quotes from a test CA; the manifest is
+// checked as text and by that double, not by Gramine. Whether the Go
+// runtime plus wasmtime's JIT run under Gramine is not verified (see
+// Manifest about EDMM).
 package sgx
 
 import (

@@ -235,3 +235,26 @@ func TestProbe(t *testing.T) {
 		t.Errorf("enclave without attestation: %v %q", ok, why)
 	}
 }
+
+func TestCanLaunch(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "dev"), 0o755)
+	os.WriteFile(filepath.Join(root, "dev", "sgx_enclave"), nil, 0o600)
+	os.WriteFile(filepath.Join(root, "dev", "sgx_provision"), nil, 0o600)
+	all := func(name string) (string, error) { return "/opt/gramine/bin/" + name, nil }
+	if ok, why := Probe(root, all).CanLaunch(); !ok || !strings.Contains(why, "/opt/gramine/bin/gramine-sgx") {
+		t.Errorf("CanLaunch: %v %q", ok, why)
+	}
+	noSign := func(name string) (string, error) {
+		if name == SignTool {
+			return "", errors.New("not found")
+		}
+		return all(name)
+	}
+	if ok, why := Probe(root, noSign).CanLaunch(); ok || !strings.Contains(why, "gramine-sgx-sign not on PATH") {
+		t.Errorf("without gramine-sgx-sign: %v %q", ok, why)
+	}
+	if ok, why := Probe(t.TempDir(), all).CanLaunch(); ok || !strings.Contains(why, "/dev/sgx_enclave is missing") || !strings.Contains(why, "/dev/sgx_provision is missing") {
+		t.Errorf("without devices: %v %q", ok, why)
+	}
+}
