@@ -27,8 +27,10 @@ import (
 // The sgx backend's defaults on a node.
 const (
 	// DefaultSGXDir holds a directory per container with an enclave:
-	// DefaultSGXDir/NAMESPACE/ID.
-	DefaultSGXDir = "/run/wasmtee/sgx"
+	// DefaultSGXDir/NAMESPACE/ID. Not below /run/wasmtee, which the shim
+	// library makes with mode 0600: the enclave's user, without
+	// capabilities, could not pass through it.
+	DefaultSGXDir = "/run/wasmtee-sgx"
 	// DefaultSGXKey is the enclave signing key, beside the process
 	// backend's node key in the node's state.
 	DefaultSGXKey = "/var/lib/wasmtee/" + sgx.SigningKeyName
@@ -317,8 +319,15 @@ func SGXContainerDir(base, ns, id string) (string, error) { return sgxContainerD
 // group gid, mode 0750, so that the enclave (which runs as the
 // container's user) can read it and others cannot.
 func makeSGXDir(dir string, gid uint32) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o711); err != nil {
+	// The enclave's user must be able to pass through the parents.
+	ns := filepath.Dir(dir)
+	if err := os.MkdirAll(ns, 0o711); err != nil {
 		return fmt.Errorf("sgx: %w", err)
+	}
+	for _, d := range []string{filepath.Dir(ns), ns} {
+		if err := os.Chmod(d, 0o711); err != nil {
+			return fmt.Errorf("sgx: %w", err)
+		}
 	}
 	// Left over by a shim that was killed.
 	if err := os.RemoveAll(dir); err != nil {

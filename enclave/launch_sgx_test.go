@@ -303,7 +303,7 @@ func TestControlAddress(t *testing.T) {
 }
 
 func TestSGXContainerDir(t *testing.T) {
-	if d, err := SGXContainerDir("", "k8s.io", "abc"); err != nil || d != "/run/wasmtee/sgx/k8s.io/abc" {
+	if d, err := SGXContainerDir("", "k8s.io", "abc"); err != nil || d != "/run/wasmtee-sgx/k8s.io/abc" {
 		t.Errorf("%q %v", d, err)
 	}
 	for _, bad := range [][2]string{{"", "x"}, {"ns", ".."}, {"ns", "a/b"}, {".", "x"}} {

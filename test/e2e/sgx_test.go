@@ -25,7 +25,7 @@ import (
 var sgxHome string
 
 // sgxDir is where the shim keeps an sgx container's enclave directory.
-func sgxDir(id string) string { return filepath.Join("/run/wasmtee/sgx", namespace, id) }
+func sgxDir(id string) string { return filepath.Join("/run/wasmtee-sgx", namespace, id) }
 
 // setupSGXFake builds and initializes the fake; TestMain calls it before
 // the daemons start.
@@ -101,7 +101,7 @@ func sgxLeftovers(ids []string) []string {
 		exe, _ := os.Readlink(dir + "/exe")
 		root, _ := os.Readlink(dir + "/root")
 		cwd, _ := os.Readlink(dir + "/cwd")
-		if strings.TrimSuffix(exe, " (deleted)") == fake || strings.HasPrefix(root, "/run/wasmtee/sgx/") || strings.HasPrefix(cwd, "/run/wasmtee/sgx/") {
+		if strings.TrimSuffix(exe, " (deleted)") == fake || strings.HasPrefix(root, "/run/wasmtee-sgx/") || strings.HasPrefix(cwd, "/run/wasmtee-sgx/") {
 			found = append(found, fmt.Sprintf("process %d: exe %s root %s cwd %s", pid, exe, root, cwd))
 		}
 	}
