@@ -98,6 +98,16 @@ func helloP50(d daemonResult) time.Duration {
 	return summarize(durations(d.cold[helloKey])).p50
 }
 
+// largeHelloP50 is the cached hello start the large module is compared
+// with: the hello starts interleaved with the large module's cached ones,
+// else the cold-start table's.
+func largeHelloP50(d daemonResult) time.Duration {
+	if d.large != nil && len(d.large.hello) > 0 {
+		return summarize(durations(d.large.hello)).p50
+	}
+	return helloP50(d)
+}
+
 // goals evaluates every goal of the run.
 func (r *results) goals() []goalRow {
 	var rows []goalRow
@@ -142,7 +152,7 @@ func (r *results) goals() []goalRow {
 		}
 		// 3. large module
 		goal = fmt.Sprintf("cached start of a large module within %.0f ms of cached hello", ms(goalLargeDelta))
-		switch hello := helloP50(d); {
+		switch hello := largeHelloP50(d); {
 		case d.large == nil:
 			add(goalRow{item: 3, daemon: d.server, goal: goal + tag, measured: "not measured: " + r.largeNote, summary: true, detail: true})
 		case hello == 0:

@@ -9,8 +9,12 @@ import (
 
 // largeResult: starts of the large module, by the state of the compile cache.
 type largeResult struct {
-	first    sample   // empty cache: compiles, then stores the artifact
-	cached   []sample // artifact in the cache
+	first  sample   // empty cache: compiles, then stores the artifact
+	cached []sample // artifact in the cache
+	// hello are cached starts of the hello module, each just before a
+	// cached start of the large one, so that the two are compared under
+	// the same machine load.
+	hello    []sample
 	nocache  []sample // cache emptied before each start
 	warnings []string
 }
@@ -32,11 +36,12 @@ func clearCompileCache(d *daemon) error {
 	return nil
 }
 
-// measureLarge: one start on an empty cache, then cached starts, then
-// starts with the cache emptied before each. The daemon log must show
+// measureLarge: one start on an empty cache, then cached starts (each
+// after a cached start of hello, when hello is given), then starts with
+// the cache emptied before each. The daemon log must show
 // source=compile for the first and the no-cache starts, source=cache for
 // the cached ones; anything else becomes a warning.
-func measureLarge(ctx context.Context, d *daemon, w workload, cached, nocache int) (largeResult, error) {
+func measureLarge(ctx context.Context, d *daemon, w workload, hello *workload, cached, nocache int) (largeResult, error) {
 	var res largeResult
 	want := map[string]string{}
 	if err := clearCompileCache(d); err != nil {
@@ -51,6 +56,14 @@ func measureLarge(ctx context.Context, d *daemon, w workload, cached, nocache in
 	fmt.Fprintf(os.Stderr, "  first start (compile): %.0f ms\n  cached starts: ", ms(t.elapsed()))
 
 	for i := 1; i <= cached; i++ {
+		if hello != nil {
+			id := containerID(hello.key, "beside-large", i)
+			t, err := startOnce(ctx, d, *hello, id)
+			if err != nil {
+				return res, err
+			}
+			res.hello, want[id] = append(res.hello, t), "cache"
+		}
 		id := containerID(w.key, "cached", i)
 		t, err := startOnce(ctx, d, w, id)
 		if err != nil {

@@ -254,7 +254,13 @@ func benchDaemon(ctx context.Context, c config, version string, imgs []image, re
 	}
 	if res.largeWl.ref != "" {
 		step(fmt.Sprintf("containerd %s: large module %s", version, filepath.Base(res.large.path)))
-		lr, err := measureLarge(ctx, d, res.largeWl, c.cached, c.nocache)
+		var hello *workload
+		for i := range res.workloads {
+			if res.workloads[i].key == helloKey {
+				hello = &res.workloads[i]
+			}
+		}
+		lr, err := measureLarge(ctx, d, res.largeWl, hello, c.cached, c.nocache)
 		if err != nil {
 			return dr, err
 		}
