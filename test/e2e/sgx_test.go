@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -222,5 +224,53 @@ func TestSGXTrustedFileMismatch(t *testing.T) {
 		}
 		// Without tampering the same image runs.
 		c.expect(c.run("hello", sgxAnnotation), 0, "hello from wat")
+	})
+}
+
+// TestSGXShimKilled: when the shim of an sgx container dies, the enclave's
+// process dies with it (PDEATHSIG), and containerd's "shim delete"
+// removes the enclave directory too.
+func TestSGXShimKilled(t *testing.T) {
+	if sgxHome == "" {
+		t.Fatal("the Gramine test double was not set up (see the start of the run)")
+	}
+	each(t, func(c *tc) {
+		c.Cleanup(func() { checkSGXLeftovers(c) })
+		fifos := dirNames(fifoDir)
+		p, id := c.runBG("sleep", sgxAnnotation)
+		c.waitRunning(p, id, 30*time.Second)
+		if _, err := os.Stat(sgxDir(id)); err != nil {
+			c.Fatalf("enclave directory of the running container: %v", err)
+		}
+		ps := c.ctr("task", "ps", id)
+		m := regexp.MustCompile(`(?m)^(\d+)\s`).FindStringSubmatch(ps.Stdout)
+		if m == nil {
+			c.Fatalf("no pid in ctr task ps:\n%s", ps)
+		}
+		host, _ := strconv.Atoi(m[1])
+		shim := parentPID(c, host)
+		if exe, _ := os.Readlink("/proc/" + strconv.Itoa(shim) + "/exe"); !strings.HasSuffix(exe, "containerd-shim-wasmtee-v1") {
+			c.Fatalf("parent %d of the enclave's process %d is %q, not the shim", shim, host, exe)
+		}
+		if err := syscall.Kill(shim, syscall.SIGKILL); err != nil {
+			c.Fatal(err)
+		}
+		if _, ok := p.wait(15 * time.Second); !ok {
+			c.Fatalf("ctr run still running 15s after the shim was killed:\n%s", p.kill())
+		}
+		c.waitStatus(id, "", 10*time.Second)
+		c.ctr("containers", "delete", id)
+		for name := range dirNames(fifoDir) {
+			if !fifos[name] {
+				os.RemoveAll(filepath.Join(fifoDir, name))
+			}
+		}
+		deadline := time.Now().Add(3 * time.Second)
+		for syscall.Kill(host, 0) == nil {
+			if time.Now().After(deadline) {
+				c.Fatalf("the enclave's process %d outlived its shim", host)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	})
 }
