@@ -518,25 +518,9 @@ func (p hostProc) moduleHost() bool { return len(p.argv) > 0 && p.argv[0] == mod
 // shimBinaryProcs lists the live (not zombie) processes whose executable is the shim or
 // the module host binary.
 func shimBinaryProcs() []hostProc {
-	ents, _ := os.ReadDir("/proc")
 	var out []hostProc
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		dir := "/proc/" + e.Name()
-		exe, err := os.Readlink(dir + "/exe")
-		if err != nil || !ourBinary(exe) {
-			continue
-		}
-		st, _ := os.ReadFile(dir + "/stat")
-		if isZombie(st) {
-			continue
-		}
-		cmd, _ := os.ReadFile(dir + "/cmdline")
-		argv := strings.Split(strings.TrimSuffix(string(cmd), "\x00"), "\x00")
-		out = append(out, hostProc{pid: pid, ppid: statPPid(st), argv: argv})
+	for _, p := range ourProcs() {
+		out = append(out, hostProc{pid: p.PID, ppid: p.PPID, argv: p.Argv})
 	}
 	return out
 }

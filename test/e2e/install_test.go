@@ -6,10 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 // TestModuleHostMissing: a node where only the shim binary was installed (no
@@ -43,19 +44,10 @@ func TestModuleHostMissing(t *testing.T) {
 
 // pidsOf lists the live processes whose executable is exe.
 func pidsOf(exe string) []int {
-	ents, _ := os.ReadDir("/proc")
 	var out []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		x, err := os.Readlink("/proc/" + e.Name() + "/exe")
-		if err != nil || strings.TrimSuffix(x, " (deleted)") != exe {
-			continue
-		}
-		if st, _ := os.ReadFile("/proc/" + e.Name() + "/stat"); !isZombie(st) {
-			out = append(out, pid)
+	for _, p := range procfs.All(func(_ int, x string) bool { return x == exe }) {
+		if !p.Zombie {
+			out = append(out, p.PID)
 		}
 	}
 	return out

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 const (
@@ -158,36 +160,25 @@ type procInfo struct {
 	cmdline, cwd string
 }
 
-// ourBinary tells whether a process's /proc/PID/exe is the shim or the
-// module host binary under test.
-func ourBinary(exe string) bool {
-	exe = strings.TrimSuffix(exe, " (deleted)")
-	return exe == env.shim || exe == env.host
+// ourProcs are the live (not zombie) processes whose executable is the shim
+// or the module host binary under test.
+func ourProcs() []procfs.Proc {
+	var out []procfs.Proc
+	for _, p := range procfs.All(func(_ int, exe string) bool { return exe == env.shim || exe == env.host }) {
+		if !p.Zombie {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // shimProcs are the live processes running the shim or module host binary under test, less those that
 // provably serve some other daemon (a developer's own, on a shared machine): a shim whose
 // -address is outside our daemon dirs, and the children of such a shim.
 func shimProcs() []procInfo {
-	ents, _ := os.ReadDir("/proc")
 	var all []procInfo
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		dir := "/proc/" + e.Name()
-		exe, err := os.Readlink(dir + "/exe")
-		if err != nil || !ourBinary(exe) {
-			continue
-		}
-		st, _ := os.ReadFile(dir + "/stat")
-		if isZombie(st) {
-			continue
-		}
-		cmd, _ := os.ReadFile(dir + "/cmdline")
-		cwd, _ := os.Readlink(dir + "/cwd")
-		all = append(all, procInfo{pid, statPPid(st), strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " ")), cwd})
+	for _, p := range ourProcs() {
+		all = append(all, procInfo{p.PID, p.PPID, strings.Join(p.Argv, " "), p.Cwd})
 	}
 	foreign := map[int]bool{}
 	for _, p := range all {
@@ -224,26 +215,10 @@ func flagValue(cmdline, name string) string {
 	return ""
 }
 
-// statPPid reads the parent pid from /proc/PID/stat ("pid (comm) S ppid ...").
-func statPPid(stat []byte) int {
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
-		return 0
-	}
-	n, _ := strconv.Atoi(f[1])
-	return n
-}
-
 // isZombie reads the state field of /proc/PID/stat ("pid (comm) S ...").
 func isZombie(stat []byte) bool {
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
+	_, z := procfs.ParseStat(stat)
+	return z
 }
 
 // mountsUnder lists mount points at or under dir, from /proc/self/mountinfo.

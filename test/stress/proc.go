@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 // proc is one process from /proc.
@@ -25,46 +27,12 @@ func (p proc) String() string {
 
 // processes reads every process of the machine (of this pid namespace).
 func processes() map[int]proc {
-	ents, _ := os.ReadDir("/proc")
-	out := make(map[int]proc, len(ents))
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		dir := "/proc/" + e.Name()
-		st, err := os.ReadFile(dir + "/stat")
-		if err != nil {
-			continue // gone
-		}
-		p := proc{pid: pid}
-		p.ppid, p.zombie = parseStat(st)
-		exe, _ := os.Readlink(dir + "/exe")
-		p.exe = strings.TrimSuffix(exe, " (deleted)")
-		if cmd, err := os.ReadFile(dir + "/cmdline"); err == nil {
-			p.argv = strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
-		}
-		cwd, _ := os.Readlink(dir + "/cwd")
-		p.cwd = strings.TrimSuffix(cwd, " (deleted)")
-		out[pid] = p
+	all := procfs.All(nil)
+	out := make(map[int]proc, len(all))
+	for _, p := range all {
+		out[p.PID] = proc{pid: p.PID, ppid: p.PPID, exe: p.Exe, argv: p.Argv, cwd: p.Cwd, zombie: p.Zombie}
 	}
 	return out
-}
-
-// parseStat reads the parent pid and the zombie state from /proc/PID/stat
-// ("pid (comm) S ppid ...", where comm may hold spaces and parentheses).
-func parseStat(stat []byte) (ppid int, zombie bool) {
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
-		return 0, false
-	}
-	ppid, _ = strconv.Atoi(f[1])
-	return ppid, f[0] == "Z"
 }
 
 // fdCount is the number of open file descriptors of pid, or -1.
