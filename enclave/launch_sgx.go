@@ -179,11 +179,15 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	if err := <-started; err != nil {
 		return nil, LoadInfo{}, fmt.Errorf("start %s: %w", sgx.GramineSGX, err)
 	}
+	// An enclave that dies says why in Gramine's log, not to the shim.
 	fail := func(err error) (*Process, LoadInfo, error) {
 		p.Signal(syscall.SIGKILL)
 		<-p.done
 		if p.conn != nil {
 			p.conn.Close()
+		}
+		if errors.Is(err, ErrHostDied) {
+			err = fmt.Errorf("%w%s", err, logTail(filepath.Join(dir, SGXLogFile)))
 		}
 		return nil, LoadInfo{}, err
 	}
@@ -191,7 +195,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	if err != nil {
 		if errors.Is(err, ErrHostDied) {
 			<-p.done
-			err = fmt.Errorf("%w: %s exited with status %d before the module host connected%s", ErrHostDied, sgx.GramineSGX, p.status, logTail(filepath.Join(dir, SGXLogFile)))
+			err = fmt.Errorf("%w: %s exited with status %d before the module host connected", ErrHostDied, sgx.GramineSGX, p.status)
 		}
 		return fail(err)
 	}
