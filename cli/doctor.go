@@ -169,6 +169,12 @@ func (p doctorProbe) run() doctorReport {
 		add(doctorCheck{Name: "gramine-sgx", Status: doctorAbsent,
 			Detail: "not on PATH: Gramine is not installed (Debian does not package it); the sgx backend needs it on SGX hosts"})
 	}
+	if ok, why := sgxStatus.CanLaunch(); ok {
+		add(doctorCheck{Name: "sgx launch", Status: doctorOK,
+			Detail: "the shim can start module hosts in Gramine SGX enclaves (asked for with wasmtee.io/tee=sgx or require:sgx; never tried on SGX hardware by this project)"})
+	} else {
+		add(doctorCheck{Name: "sgx launch", Status: doctorAbsent, Detail: why})
+	}
 	if ok, why := sgxStatus.Available(); ok {
 		add(doctorCheck{Name: sgx.AttestationDir, Status: doctorOK, Value: sgxStatus.AttestationType, Detail: why})
 	} else if sgxStatus.InEnclave {

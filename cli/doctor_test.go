@@ -86,6 +86,7 @@ func TestDoctorBareNodeJSON(t *testing.T) {
 	wantCheck(t, rep, "/dev/sgx_enclave", "absent", "", "no SGX")
 	wantCheck(t, rep, "/dev/sgx_provision", "absent", "", "DCAP")
 	wantCheck(t, rep, "gramine-sgx", "absent", "", "not on PATH")
+	wantCheck(t, rep, "sgx launch", "absent", "", "")
 	wantCheck(t, rep, "/dev/attestation", "absent", "", "not inside a Gramine enclave")
 	wantCheck(t, rep, "node key", "absent", "/var/lib/wasmtee/node.key", "creates it (mode 0600) on first use")
 	wantCheck(t, rep, "containerd", "info", "/usr/bin/containerd", "not run below --root")
@@ -106,6 +107,8 @@ func TestDoctorTEENodes(t *testing.T) {
 		"/dev/sgx_enclave":                  "",
 		"/dev/sgx_provision":                "",
 		"/usr/local/bin/gramine-sgx":        "#!/bin/sh\n",
+		"/usr/local/bin/gramine-sgx-sign":   "#!/bin/sh\n",
+		"/usr/local/bin/gramine-manifest":   "#!/bin/sh\n",
 		"/usr/local/bin/" + shimBinary:      "#!/bin/sh\n",
 		"/usr/local/bin/" + hostBinary:      "#!/bin/sh\n",
 		"/dev/attestation/":                 "",
@@ -124,6 +127,7 @@ func TestDoctorTEENodes(t *testing.T) {
 	wantCheck(t, rep, "/dev/sgx_enclave", "ok", "present", "can create SGX enclaves")
 	wantCheck(t, rep, "/dev/sgx_provision", "ok", "present", "")
 	wantCheck(t, rep, "gramine-sgx", "ok", "/usr/local/bin/gramine-sgx", "Gramine is installed")
+	wantCheck(t, rep, "sgx launch", "ok", "", "can start module hosts in Gramine SGX enclaves")
 	wantCheck(t, rep, "/dev/attestation", "ok", "dcap", "inside a Gramine SGX enclave")
 	wantCheck(t, rep, "backend (auto)", "info", "sgx (tee sgx)", "Gramine")
 	wantCheck(t, rep, "containerd", "absent", "", "not on PATH")
