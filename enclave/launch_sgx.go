@@ -116,14 +116,16 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 		return nil, LoadInfo{}, fmt.Errorf("sgx: copy the module: %w", err)
 	}
 	opts := sgx.ManifestOptions{
-		HostBinary:  l.Exe,
-		Argv:        []string{control.Arg0},
-		Module:      SGXModuleFile,
-		Dir:         dir,
-		UID:         req.Workload.UID,
-		GID:         req.Workload.GID,
-		Passthrough: []string{control.EnvControl},
-		LogFile:     SGXLogFile,
+		HostBinary: l.Exe,
+		Argv:       []string{control.Arg0},
+		Module:     SGXModuleFile,
+		// Hashed while it was copied: the manifest need not read it again.
+		ModuleSHA256: digest,
+		Dir:          dir,
+		UID:          req.Workload.UID,
+		GID:          req.Workload.GID,
+		Passthrough:  []string{control.EnvControl},
+		LogFile:      SGXLogFile,
 	}
 	if err := os.Mkdir(filepath.Join(dir, SGXPreopenDir), 0o755); err != nil {
 		return nil, LoadInfo{}, fmt.Errorf("sgx: %w", err)

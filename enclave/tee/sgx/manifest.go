@@ -56,14 +56,17 @@ const (
 
 // ManifestOptions describe one module host enclave.
 type ManifestOptions struct {
-	// HostBinary is the module host binary on the host (wasmtee-module-host),
-	// re-executed. Absolute path.
+	// HostBinary is the module host binary on the host
+	// (wasmtee-module-host). Absolute path.
 	HostBinary string
 	// Argv is the module host's argv, fixed in the manifest
 	// (loader.argv), e.g. {"wasmtee-module-host", "<container ID>"}.
 	Argv []string
 	// Module is the module file on the host. Absolute path.
 	Module string
+	// ModuleSHA256 is the module's hex SHA-256 when the caller already
+	// has it (Manifest hashes Module otherwise).
+	ModuleSHA256 string
 	// HostPath and ModulePath are where the binary and the module appear
 	// inside the enclave (DefaultHostPath, DefaultModulePath if empty).
 	HostPath, ModulePath string
@@ -139,9 +142,11 @@ func Manifest(opts ManifestOptions) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("module host binary: %w", err)
 	}
-	moduleSum, err := fileSHA256(o.local(o.Module))
-	if err != nil {
-		return "", fmt.Errorf("module: %w", err)
+	moduleSum := o.ModuleSHA256
+	if moduleSum == "" {
+		if moduleSum, err = fileSHA256(o.local(o.Module)); err != nil {
+			return "", fmt.Errorf("module: %w", err)
+		}
 	}
 	libSums := make([]string, len(o.Libraries))
 	for i, lib := range o.Libraries {
