@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -129,4 +130,33 @@ func TestOpenModuleStaysInRootfs(t *testing.T) {
 			t.Errorf("%s: got %v, want ErrModuleNotFound", p, err)
 		}
 	}
+}
+
+// A symlinked directory in the path is resolved inside the rootfs, never on
+// the host: an image that links /x to /proc/self cannot make the shim read
+// (and print) the host's /proc/self/exe, nor pick a file through a host link.
+func TestOpenModuleReadsNoHostSymlink(t *testing.T) {
+	root := t.TempDir()
+	os.Symlink("/proc/self", filepath.Join(root, "x"))
+	host, err := os.Readlink("/proc/self/exe")
+	if err != nil {
+		t.Skip(err)
+	}
+	_, err = OpenModule(root, "/x/exe")
+	if !errors.Is(err, ErrModuleNotFound) {
+		t.Fatalf("got %v, want ErrModuleNotFound", err)
+	}
+	if strings.Contains(err.Error(), host) {
+		t.Errorf("the error shows a host path: %v", err)
+	}
+	// Inside the rootfs, the same kind of link works.
+	os.MkdirAll(filepath.Join(root, "real"), 0o755)
+	os.WriteFile(filepath.Join(root, "real", "m.wasm"), []byte("\x00asm"), 0o644)
+	os.Symlink("/m.wasm", filepath.Join(root, "real", "link.wasm"))
+	os.WriteFile(filepath.Join(root, "m.wasm"), []byte("\x00asm"), 0o644)
+	f, err := OpenModule(root, "/real/link.wasm")
+	if err != nil {
+		t.Fatalf("absolute last-component link inside the rootfs: %v", err)
+	}
+	f.Close()
 }

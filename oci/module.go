@@ -19,14 +19,9 @@ func OpenModule(rootfs, guestPath string) (*os.File, error) {
 	return openInRootfs(rootfs, guestPath)
 }
 
-// openStrict opens guestPath inside rootfs through os.Root, which refuses
-// every symlink that leaves rootfs, absolute ones included.
-func openStrict(rootfs, guestPath string) (*os.File, error) {
-	root, err := os.OpenRoot(rootfs)
-	if err != nil {
-		return nil, fmt.Errorf("open rootfs: %w", err)
-	}
-	defer root.Close()
+// openStrict opens guestPath inside root, which refuses every symlink
+// that leaves it, absolute ones included.
+func openStrict(root *os.Root, guestPath string) (*os.File, error) {
 	rel := strings.TrimPrefix(guestPath, "/")
 	if rel == "" {
 		return nil, fmt.Errorf("%w: %q is the root directory", ErrModuleNotFound, guestPath)

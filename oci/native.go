@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -66,16 +65,22 @@ func candidates(arg0, cwd string, env []string) []string {
 
 // openInRootfs is openStrict that also follows absolute symlinks in the
 // last path component as the container would see them (busybox images link
-// /bin/sleep to /bin/busybox), still never leaving rootfs: every open goes
-// through os.Root.
+// /bin/sleep to /bin/busybox), still never leaving rootfs: every open and
+// every readlink goes through one os.Root, so no host symlink is followed
+// or read.
 func openInRootfs(rootfs, p string) (*os.File, error) {
+	root, err := os.OpenRoot(rootfs)
+	if err != nil {
+		return nil, fmt.Errorf("open rootfs: %w", err)
+	}
+	defer root.Close()
 	orig := p
 	for hops := 0; ; hops++ {
-		f, err := openStrict(rootfs, p)
+		f, err := openStrict(root, p)
 		if err == nil {
 			return f, nil
 		}
-		target, lerr := os.Readlink(filepath.Join(rootfs, filepath.Clean("/"+p)))
+		target, lerr := root.Readlink(strings.TrimPrefix(path.Clean("/"+p), "/"))
 		if hops == 8 || lerr != nil || !path.IsAbs(target) {
 			if p != orig {
 				why := strings.TrimPrefix(err.Error(), ErrModuleNotFound.Error()+": ")
