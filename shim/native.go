@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -61,7 +62,12 @@ func createNative(ctx context.Context, ns, id, bundle string, st *stdio) (*nativ
 		r.Delete(context.WithoutCancel(ctx), id, &runc.DeleteOpts{Force: true})
 		return nil, fmt.Errorf("runc pid file: %w", err)
 	}
-	pid, _ := strconv.Atoi(string(data))
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		// A pid of 0 would make Signal hit the shim's own process group.
+		r.Delete(context.WithoutCancel(ctx), id, &runc.DeleteOpts{Force: true})
+		return nil, fmt.Errorf("runc pid file %s holds %q, not a process ID", pidFile, data)
+	}
 	h := &nativeHost{runc: r, id: id, pid: pid, done: make(chan struct{})}
 	go h.wait()
 	return h, nil
