@@ -3,8 +3,10 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -52,13 +54,31 @@ func TestModuleHostMemoryUnreadable(t *testing.T) {
 			p.wait(10 * time.Second)
 		}()
 		pid := pidOf(c.ctr("task", "ls").Stdout, id)
-		cmd := exec.Command("head", "-c", "16", "/proc/"+pid+"/mem")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-		if out, err := cmd.CombinedOutput(); err == nil {
-			c.Errorf("uid 65534 read /proc/%s/mem: %q", pid, out)
-		}
 		if _, err := strconv.Atoi(pid); err != nil {
 			c.Fatalf("no pid for %s", id)
+		}
+		// A mapped address (offset 0 is never mapped: reading there fails
+		// for anyone).
+		maps, err := os.ReadFile("/proc/" + pid + "/maps")
+		if err != nil {
+			c.Fatal(err)
+		}
+		start, _, _ := strings.Cut(string(maps), "-")
+		addr, err := strconv.ParseUint(start, 16, 64)
+		if err != nil {
+			c.Fatalf("first mapping of %s: %q", pid, start)
+		}
+		read := func(cred *syscall.Credential) ([]byte, error) {
+			cmd := exec.Command("dd", "if=/proc/"+pid+"/mem", "bs=16", "count=1", "iflag=skip_bytes", "skip="+strconv.FormatUint(addr, 10), "status=none")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+			return cmd.CombinedOutput()
+		}
+		// The control: root (with CAP_SYS_PTRACE) reads the address.
+		if out, err := read(nil); err != nil || len(out) != 16 {
+			c.Fatalf("root cannot read 16 bytes at %#x of /proc/%s/mem (%v): %q", addr, pid, err, out)
+		}
+		if out, err := read(&syscall.Credential{Uid: 65534, Gid: 65534}); err == nil || !strings.Contains(string(out), "Permission denied") {
+			c.Errorf("uid 65534 reading /proc/%s/mem at %#x: %v, %q; want Permission denied", pid, addr, err, out)
 		}
 	})
 }
