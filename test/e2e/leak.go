@@ -34,8 +34,8 @@ func (d *daemon) taskStateDir() string {
 	return filepath.Join(d.dir, "state", "io.containerd.runtime.v2.task", namespace)
 }
 
-// leaks lists what a test left behind: shim processes (the shim and its re-executed
-// module hosts share the binary; see shimProcs), mounts under the daemon dir, task bundles, new FIFO
+// leaks lists what a test left behind: shim and module host processes (see shimProcs),
+// mounts under the daemon dir, task bundles, new FIFO
 // dirs and shim sockets, and containers or snapshots of the test's container IDs.
 func (d *daemon) leaks(before snapshot, ids []string) (found []string, pids []int, mounts []string) {
 	for _, p := range shimProcs() {
