@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 // Memory of a daemon's pods: the PSS of its shims and of everything they
@@ -26,13 +28,9 @@ const (
 	kindOther      = "other child of a shim"
 )
 
-// moduleHostArg0 is argv[0] of a module host (argv[1] is its container ID),
-// and the name of the module host's own binary where it has one
-// (bin/wasmtee-module-host; before, the shim re-executed itself).
-const moduleHostArg0 = "wasmtee-module-host"
-
 func isModuleHost(p *procInfo) bool {
-	return (len(p.argv) > 0 && filepath.Base(p.argv[0]) == moduleHostArg0) || filepath.Base(p.exe) == moduleHostArg0
+	_, ok := procfs.ModuleHost(procfs.Proc{Exe: p.exe, Argv: p.argv})
+	return ok
 }
 
 // shimHandlers: the shim binaries of the two handlers, by file name.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 // Directories shared with other users of the machine, where runs leave
@@ -19,6 +21,19 @@ type hostState struct {
 	dirs     map[string]bool // createdDirs() that existed
 	benchDir string          // $REPO/.cache/bench
 	daemons  []string        // daemon directories
+	hostBin  string          // $REPO/bin/wasmtee-module-host
+	hosts    map[int]bool    // its processes
+}
+
+// moduleHosts are the live processes of the module host binary hostBin.
+func moduleHosts(hostBin string) []procfs.Proc {
+	var out []procfs.Proc
+	for _, p := range procfs.All(func(_ int, exe string) bool { return exe == hostBin }) {
+		if !p.Zombie {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // createdDirs are the directories a run makes on the host and leaves empty:
@@ -31,7 +46,11 @@ func createdDirs() []string {
 }
 
 func snapshotHost(repo string, versions []string) hostState {
-	h := hostState{entries: map[string]bool{}, dirs: map[string]bool{}, benchDir: filepath.Join(repo, ".cache", "bench")}
+	h := hostState{entries: map[string]bool{}, dirs: map[string]bool{}, benchDir: filepath.Join(repo, ".cache", "bench"),
+		hostBin: filepath.Join(repo, "bin", "wasmtee-module-host"), hosts: map[int]bool{}}
+	for _, p := range moduleHosts(h.hostBin) {
+		h.hosts[p.PID] = true
+	}
 	for _, d := range sharedDirs {
 		for _, e := range dirEntries(d) {
 			h.entries[e] = true
@@ -74,6 +93,13 @@ func (h hostState) cleanupAndCheck() []string {
 	}
 	for _, m := range mountsUnder(h.benchDir) {
 		found = append(found, "mount "+m)
+	}
+	// Module hosts run with / as their directory and name no daemon
+	// directory: they are found by their binary.
+	for _, p := range moduleHosts(h.hostBin) {
+		if !h.hosts[p.PID] {
+			found = append(found, "module host "+strconv.Itoa(p.PID)+" "+strings.Join(p.Argv, " "))
+		}
 	}
 	for _, d := range h.daemons {
 		if _, err := os.Stat(d); err == nil {

@@ -30,6 +30,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 const (
@@ -38,8 +40,6 @@ const (
 	pauseRef     = "docker.io/library/pause:local"
 	// criTimeout bounds one crictl process; crictl's own --timeout (per request) is 30 s.
 	criTimeout = 90 * time.Second
-	// moduleHostArg0 is argv[0] of a module host; argv[1] is its container ID.
-	moduleHostArg0 = "wasmtee-module-host"
 )
 
 // criImages are the test images the CRI tests use; runMain imports them into k8s.io too.
@@ -513,7 +513,10 @@ type hostProc struct {
 	argv      []string
 }
 
-func (p hostProc) moduleHost() bool { return len(p.argv) > 0 && p.argv[0] == moduleHostArg0 }
+func (p hostProc) moduleHost() bool {
+	_, ok := procfs.ModuleHost(procfs.Proc{Argv: p.argv})
+	return ok
+}
 
 // shimBinaryProcs lists the live (not zombie) processes whose executable is the shim or
 // the module host binary.

@@ -16,12 +16,13 @@ import (
 	"github.com/containerd/containerd/snapshots"
 
 	"github.com/wasmtee/wasmtee/shim/api"
+
+	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 const (
-	moduleHostArg0 = "wasmtee-module-host" // argv[0] of a module host; argv[1] is its container ID
-	wasmteeShim    = "containerd-shim-wasmtee-v1"
-	taskPlugin     = "io.containerd.runtime.v2.task"
+	wasmteeShim = "containerd-shim-wasmtee-v1"
+	taskPlugin  = "io.containerd.runtime.v2.task"
 )
 
 // Directories shared by every daemon of the machine where shims leave
@@ -169,7 +170,10 @@ func (s *scope) take(ctx context.Context, client *containerd.Client) *picture {
 	return p
 }
 
-func isModuleHost(p proc) bool { return len(p.argv) > 0 && p.argv[0] == moduleHostArg0 }
+func isModuleHost(p proc) bool {
+	_, ok := procfs.ModuleHost(procfs.Proc{Exe: p.exe, Argv: p.argv})
+	return ok
+}
 
 // ours picks this run's processes: shims of the runtime that serve this
 // daemon (their -address is its socket, or they run in its task state

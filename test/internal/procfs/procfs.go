@@ -4,8 +4,11 @@ package procfs
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/wasmtee/wasmtee/enclave/control"
 )
 
 // Proc is one process.
@@ -64,4 +67,16 @@ func ParseStat(stat []byte) (ppid int, zombie bool) {
 	}
 	ppid, _ = strconv.Atoi(f[1])
 	return ppid, f[0] == "Z"
+}
+
+// ModuleHost tells whether p is a wasmtee module host and returns its
+// container ID (argv[1]). A module host is started with argv[0]
+// control.Arg0; under the SGX test double argv[0] is the binary's path, so
+// the base name of argv[0] or of the executable counts.
+func ModuleHost(p Proc) (id string, ok bool) {
+	ok = filepath.Base(p.Exe) == control.Arg0 || (len(p.Argv) > 0 && filepath.Base(p.Argv[0]) == control.Arg0)
+	if ok && len(p.Argv) > 1 {
+		id = p.Argv[1]
+	}
+	return id, ok
 }

@@ -41,3 +41,21 @@ func TestAllFindsThisProcess(t *testing.T) {
 		t.Errorf("cwd %q, want %q", p.Cwd, wd)
 	}
 }
+
+func TestModuleHost(t *testing.T) {
+	for _, tc := range []struct {
+		p      Proc
+		id     string
+		isHost bool
+	}{
+		{Proc{Exe: "/usr/local/bin/wasmtee-module-host", Argv: []string{"wasmtee-module-host", "c1"}}, "c1", true},
+		{Proc{Exe: "/x/sgx/module-host", Argv: []string{"/wasmtee/wasmtee-module-host", "c2"}}, "c2", true},
+		{Proc{Exe: "/usr/local/bin/wasmtee-module-host"}, "", true},
+		{Proc{Exe: "/usr/local/bin/containerd-shim-wasmtee-v1", Argv: []string{"containerd-shim-wasmtee-v1", "-id", "c3"}}, "", false},
+	} {
+		id, ok := ModuleHost(tc.p)
+		if id != tc.id || ok != tc.isHost {
+			t.Errorf("ModuleHost(%+v) = %q, %v; want %q, %v", tc.p, id, ok, tc.id, tc.isHost)
+		}
+	}
+}
