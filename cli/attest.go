@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/containerd/ttrpc"
@@ -88,9 +90,17 @@ func runAttest(e *env, c *command, args []string) error {
 // which only the shim knows).
 func attest(address string, req api.AttestRequest) ([]byte, error) {
 	first := strings.TrimPrefix(api.Address(address, req.Namespace, req.ContainerID), "unix://")
-	socks, _ := filepath.Glob(filepath.Join(api.Dir, "*"))
+	var failed []error // shims that could not be asked, other than dead sockets
+	ents, err := os.ReadDir(api.Dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		failed = append(failed, err)
+	}
+	socks := []string{first}
+	for _, e := range ents {
+		socks = append(socks, filepath.Join(api.Dir, e.Name()))
+	}
 	tried := map[string]bool{}
-	for _, s := range append([]string{first}, socks...) {
+	for _, s := range socks {
 		if tried[s] {
 			continue
 		}
@@ -98,7 +108,9 @@ func attest(address string, req api.AttestRequest) ([]byte, error) {
 		resp, err := askShim(s, req)
 		switch {
 		case err != nil:
-			continue // not a live shim
+			if !deadSocket(err) {
+				failed = append(failed, err)
+			}
 		case resp.NotHere:
 			continue
 		case resp.Error != "":
@@ -107,7 +119,26 @@ func attest(address string, req api.AttestRequest) ([]byte, error) {
 			return resp.Evidence, nil
 		}
 	}
-	return nil, fmt.Errorf("attest: no wasmtee shim on this node runs container %s in namespace %s", req.ContainerID, req.Namespace)
+	return nil, notFound(req, failed)
+}
+
+// deadSocket tells a socket with no shim behind it (gone or stale) from a
+// shim that could not be asked.
+func deadSocket(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// notFound says that no shim answered for the container, and why some
+// could not be asked (not being root, most often).
+func notFound(req api.AttestRequest, failed []error) error {
+	msg := fmt.Sprintf("attest: no wasmtee shim on this node runs container %s in namespace %s", req.ContainerID, req.Namespace)
+	if len(failed) > 0 {
+		msg += fmt.Sprintf("; %d shim socket(s) could not be asked, e.g.: %v", len(failed), failed[0])
+		if errors.Is(failed[0], fs.ErrPermission) {
+			msg += " (the shims' sockets are root's: run as root)"
+		}
+	}
+	return errors.New(msg)
 }
 
 func askShim(sock string, req api.AttestRequest) (*api.AttestResponse, error) {
