@@ -17,10 +17,12 @@ import (
 
 	"github.com/google/go-configfs-tsm/configfs/configfsi"
 
+	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/enclave/tee"
 	"github.com/wasmtee/wasmtee/enclave/tee/process"
 	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
 	"github.com/wasmtee/wasmtee/enclave/tee/tsm"
+	"github.com/wasmtee/wasmtee/oci"
 )
 
 func init() {
@@ -382,7 +384,7 @@ func (p doctorProbe) shimBinaries() doctorCheck {
 		return c
 	}
 	c.Value = shim
-	host := filepath.Join(filepath.Dir(shim), hostBinary)
+	host := enclave.HostBinary(shim)
 	st, err := os.Stat(p.path(host))
 	switch {
 	case err != nil:
@@ -424,7 +426,7 @@ func doctorLookPathUnder(root string) func(string) (string, error) {
 	return func(name string) (string, error) {
 		path := os.Getenv("PATH")
 		if path == "" {
-			path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+			path = oci.DefaultPath
 		}
 		for _, dir := range filepath.SplitList(path) {
 			if !filepath.IsAbs(dir) {

@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/wasmtee/wasmtee/enclave"
+	"github.com/wasmtee/wasmtee/enclave/control"
 )
 
 const (
 	shimBinary      = "containerd-shim-wasmtee-v1"
-	hostBinary      = "wasmtee-module-host"
+	hostBinary      = control.Arg0
 	shimRuntimeType = "io.containerd.wasmtee.v1"
 	installBackup   = ".wasmtee-backup"
 	restartHint     = "restart containerd to load the runtime handler (e.g. systemctl restart containerd)"
@@ -335,7 +337,7 @@ func (o *installOptions) planBinaries() ([]*fileChange, error) {
 		}
 		return nil, fmt.Errorf("shim binary %s: %w (%s)", shim, err, hint)
 	}
-	host := filepath.Join(filepath.Dir(shim), hostBinary)
+	host := enclave.HostBinary(shim)
 	if err := checkBinary(host); err != nil {
 		return nil, fmt.Errorf("module host binary %s: %w (it must be beside the shim binary; build both with 'make')", host, err)
 	}

@@ -19,7 +19,7 @@ import (
 
 // defaultEnv is the environment containerd's default spec starts with
 // (before the image's and the user's variables).
-const defaultEnv = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+const defaultEnv = "PATH=" + oci.DefaultPath
 
 func init() {
 	register("", &command{

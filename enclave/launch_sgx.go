@@ -22,6 +22,7 @@ import (
 	"github.com/wasmtee/wasmtee/enclave/evidence"
 	"github.com/wasmtee/wasmtee/enclave/measure"
 	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
+	"github.com/wasmtee/wasmtee/oci"
 )
 
 // The sgx backend's defaults on a node.
@@ -162,7 +163,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 		Path:   tools[sgx.GramineSGX],
 		Args:   []string{sgx.GramineSGX, files.Name},
 		Dir:    dir,
-		Env:    []string{"PATH=" + defaultPath(), control.EnvControl + "=" + control.FormatAddress(ln.Addr().String(), token)},
+		Env:    []string{"PATH=" + oci.DefaultPath, control.EnvControl + "=" + control.FormatAddress(ln.Addr().String(), token)},
 		Stdin:  req.Stdin,
 		Stdout: req.Stdout,
 		Stderr: req.Stderr,
@@ -462,8 +463,4 @@ func logTail(name string) string {
 		b = b[len(b)-max:]
 	}
 	return ": " + strings.ReplaceAll(string(bytes.TrimSpace(b)), "\n", "; ")
-}
-
-func defaultPath() string {
-	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 }

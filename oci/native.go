@@ -11,7 +11,9 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+// DefaultPath is the PATH of containerd's default spec, used where a
+// spec or an environment sets none.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // IsNative reports whether the spec's entrypoint is an ordinary Linux
 // program (an ELF binary or a script, or a command found on PATH inside the
@@ -48,7 +50,7 @@ func candidates(arg0, cwd string, env []string) []string {
 		}
 		return []string{path.Clean(arg0)}
 	}
-	search := defaultPath
+	search := DefaultPath
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
 			search = v
