@@ -1,7 +1,6 @@
 package wasm
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -78,19 +77,8 @@ func (c *Cache) Lookup(key string) (string, bool) {
 // Store writes data as the entry for key, atomically, then trims the cache
 // to its size bound (least recently used first).
 func (c *Cache) Store(key string, data []byte) error {
-	tmp, err := os.CreateTemp(c.Dir, ".tmp-"+key+"-*")
-	if err != nil {
-		return fmt.Errorf("compile cache: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
+	if err := writeAtomic(c.Path(key), data); err != nil {
 		return fmt.Errorf("compile cache: write %s: %w", key, err)
-	}
-	if err := os.Rename(tmp.Name(), c.Path(key)); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("compile cache: %w", err)
 	}
 	if err := writeAtomic(c.macPath(key), c.mac(key, data)); err != nil {
 		c.Remove(key)
