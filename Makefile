@@ -6,12 +6,12 @@ PREFIX   ?= /usr/local
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/wasmtee/wasmtee/shim.Version=$(VERSION) -X github.com/wasmtee/wasmtee/cli.Version=$(VERSION)
 GOFILES  := $(shell find . -name '*.go' -not -path './.cache/*')
-# Unit tests skip test/e2e (build tag e2e) and the wasip1-only guest.
-# A count, not a duration: a duration can end while a worker runs a slow input,
-# which go test reports as a failure ("context deadline exceeded").
+# Fuzz inputs per target: a count, not a duration: a duration can end while a
+# worker runs a slow input, which go test reports as a failure ("context
+# deadline exceeded").
 FUZZTIME ?= 3000x
 
-.PHONY: all deps test unit e2e lint fuzz demo bench install uninstall clean
+.PHONY: all deps test unit e2e lint fuzz demo bench stress install uninstall clean
 
 all: bin/containerd-shim-wasmtee-v1 bin/wasmtee-module-host bin/wasmtee
 
@@ -34,6 +34,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/e2e/
 
+# Unit tests skip test/e2e (build tag e2e) and the wasip1-only guest.
 unit:
 	$(GO) test -count=1 ./...
 
@@ -60,7 +61,6 @@ demo: deps all
 bench: deps all
 	scripts/bench.sh
 
-.PHONY: stress
 stress: all
 	scripts/stress.sh
 
