@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,11 +125,11 @@ func runMeasure(e *env, c *command, args []string) error {
 // measuredProcess builds the process of the container that runs path (an
 // image tar or a module), and a function that returns the module's bytes.
 func measuredProcess(path string, args, envs []string, cwd string) (*specs.Process, func(string) ([]byte, error), error) {
-	data, err := os.ReadFile(path)
+	data, isModule, err := readIfModule(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if bytes.HasPrefix(data, []byte("\x00asm")) {
+	if isModule {
 		args = append([]string{"/" + filepath.Base(path)}, args...)
 		p := &specs.Process{Args: args, Env: append([]string(nil), envs...), Cwd: orRoot(cwd)}
 		return p, func(string) ([]byte, error) { return data, nil }, nil
@@ -156,6 +157,38 @@ func measuredProcess(path string, args, envs []string, cwd string) (*specs.Proce
 		}
 		return b, nil
 	}, nil
+}
+
+// wasmMagic starts every binary WebAssembly module (and component).
+const wasmMagic = "\x00asm"
+
+// readIfModule returns the content of path if it starts with the wasm
+// magic. Anything else (an image tar, which can be large) is only peeked
+// at: its first bytes are read and the rest is left for image.Open to
+// stream.
+func readIfModule(path string) (data []byte, isModule bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	head := make([]byte, len(wasmMagic))
+	n, err := io.ReadFull(f, head)
+	if err == io.EOF || err == io.ErrUnexpectedEOF || (err == nil && string(head) != wasmMagic) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", path, err)
+	}
+	var buf bytes.Buffer
+	if fi, err := f.Stat(); err == nil && fi.Size() > int64(n) {
+		buf.Grow(int(fi.Size()))
+	}
+	buf.Write(head[:n])
+	if _, err := buf.ReadFrom(f); err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", path, err)
+	}
+	return buf.Bytes(), true, nil
 }
 
 // mergeEnv sets each KEY=VALUE of add in base, replacing an earlier value
