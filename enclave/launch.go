@@ -90,9 +90,7 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 	}
 	cmd := l.command(req, child)
 	p := &Process{conn: conn, dec: json.NewDecoder(conn), enc: json.NewEncoder(conn), done: make(chan struct{})}
-	started := make(chan error, 1)
-	go p.run(cmd, started)
-	err = <-started
+	err = p.start(cmd)
 	child.Close()
 	if err != nil {
 		conn.Close()
@@ -100,37 +98,20 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 	}
 	info, err := p.load(ctx, req, l)
 	if err != nil {
-		p.Signal(syscall.SIGKILL)
-		<-p.done
-		p.Close()
+		p.abort()
 		return nil, LoadInfo{}, err
 	}
 	return p, info, nil
 }
 
-// command is the module host's command line. GOMAXPROCS=1: a module runs
-// on one thread (WASI preview1 has none of its own), and fewer Go threads
-// and per-P caches save ~130 KiB of private memory per container; wasmtime
-// compiles on threads of its own.
+// command is the module host's command line, with the control socket as
+// fd 3 and the module as fd 4. GOMAXPROCS=1: a module runs on one thread
+// (WASI preview1 has none of its own), and fewer Go threads and per-P
+// caches save ~130 KiB of private memory per container; wasmtime compiles
+// on threads of its own.
 func (l *Launcher) command(req LaunchRequest, ctl *os.File) *exec.Cmd {
-	cmd := &exec.Cmd{
-		Path:       l.Exe,
-		Args:       []string{control.Arg0, req.ID},
-		Env:        []string{"RUST_BACKTRACE=0", "GOMAXPROCS=1"},
-		Dir:        "/",
-		Stdin:      req.Stdin,
-		Stdout:     req.Stdout,
-		Stderr:     req.Stderr,
-		ExtraFiles: []*os.File{ctl, req.Module},
-		SysProcAttr: &syscall.SysProcAttr{
-			Pdeathsig: syscall.SIGKILL,
-			Credential: &syscall.Credential{
-				Uid:    req.Workload.UID,
-				Gid:    req.Workload.GID,
-				Groups: append([]uint32{}, req.AdditionalGIDs...),
-			},
-		},
-	}
+	cmd := hostCommand(req, l.Exe, "/", []string{control.Arg0, req.ID}, []string{"RUST_BACKTRACE=0", "GOMAXPROCS=1"})
+	cmd.ExtraFiles = []*os.File{ctl, req.Module}
 	return cmd
 }
 

@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/wasmtee/wasmtee/enclave/control"
@@ -159,36 +158,15 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	if err != nil {
 		return nil, LoadInfo{}, err
 	}
-	cmd := &exec.Cmd{
-		Path:   tools[sgx.GramineSGX],
-		Args:   []string{sgx.GramineSGX, files.Name},
-		Dir:    dir,
-		Env:    []string{"PATH=" + oci.DefaultPath, control.EnvControl + "=" + control.FormatAddress(ln.Addr().String(), token)},
-		Stdin:  req.Stdin,
-		Stdout: req.Stdout,
-		Stderr: req.Stderr,
-		SysProcAttr: &syscall.SysProcAttr{
-			Pdeathsig: syscall.SIGKILL,
-			Credential: &syscall.Credential{
-				Uid:    req.Workload.UID,
-				Gid:    req.Workload.GID,
-				Groups: append([]uint32{}, req.AdditionalGIDs...),
-			},
-		},
-	}
+	env := []string{"PATH=" + oci.DefaultPath, control.EnvControl + "=" + control.FormatAddress(ln.Addr().String(), token)}
+	cmd := hostCommand(req, tools[sgx.GramineSGX], dir, []string{sgx.GramineSGX, files.Name}, env)
 	p := &Process{done: make(chan struct{}), sgx: true}
-	started := make(chan error, 1)
-	go p.run(cmd, started)
-	if err := <-started; err != nil {
+	if err := p.start(cmd); err != nil {
 		return nil, LoadInfo{}, fmt.Errorf("start %s: %w", sgx.GramineSGX, err)
 	}
 	// An enclave that dies says why in Gramine's log, not to the shim.
 	fail := func(err error) (*Process, LoadInfo, error) {
-		p.Signal(syscall.SIGKILL)
-		<-p.done
-		if p.conn != nil {
-			p.conn.Close()
-		}
+		p.abort()
 		if errors.Is(err, ErrHostDied) {
 			err = fmt.Errorf("%w%s", err, logTail(filepath.Join(dir, SGXLogFile)))
 		}
