@@ -2,7 +2,8 @@ package image
 
 import "errors"
 
-// Errors returned (wrapped, with details) by Build and the Parse functions.
+// Errors returned (wrapped, with details) by Build, Open and the Parse
+// functions.
 // Test for them with errors.Is.
 var (
 	// ErrInvalidReference means the image reference is malformed.
@@ -27,4 +28,8 @@ var (
 	ErrComponent = errors.New("WebAssembly components are not supported yet")
 	// ErrNotRegular means a host path is not a regular file.
 	ErrNotRegular = errors.New("not a regular file")
+	// ErrTooLarge means an entry of an image tar, or a file of one of its
+	// layers, is larger than Open reads (1 GiB), or the layers' files are
+	// larger in all.
+	ErrTooLarge = errors.New("too large")
 )
