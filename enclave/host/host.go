@@ -2,7 +2,6 @@ package host
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -37,58 +36,8 @@ func Main() {
 	if err != nil {
 		fatal(fmt.Errorf("control socket: %w", err))
 	}
-	h := &host{dec: json.NewDecoder(conn), enc: json.NewEncoder(conn)}
-	os.Exit(h.serve())
-}
-
-type host struct {
-	dec *json.Decoder
-	enc *json.Encoder
-}
-
-func (h *host) serve() int {
-	var req control.Request
-	if err := h.dec.Decode(&req); err != nil || req.Op != control.OpLoad || req.Workload == nil {
-		return 1
-	}
-	inst, rep := load(req, h.evidence)
-	if err := h.enc.Encode(rep); err != nil || rep.Error != "" {
-		return 1
-	}
-	if err := h.dec.Decode(&req); err != nil || req.Op != control.OpStart {
-		// The shim deleted the container without starting it.
-		return 0
-	}
-	entry, err := inst.Instantiate()
-	if err != nil {
-		h.enc.Encode(control.Reply{Error: err.Error()})
-		return 1
-	}
-	if err := h.enc.Encode(control.Reply{}); err != nil {
-		return 1
-	}
-	code, err := inst.Call(entry)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	return code
-}
-
-// evidence asks the shim for attestation evidence for the running module
-// (the module's wasmtee.get_evidence calls). The shim holds the keys and
-// talks to the TEE; the control channel is idle while the module runs.
-func (h *host) evidence(nonce, publicKey []byte) ([]byte, error) {
-	if err := h.enc.Encode(control.Request{Op: control.OpEvidence, Nonce: nonce, PublicKey: publicKey}); err != nil {
-		return nil, err
-	}
-	var rep control.Reply
-	if err := h.dec.Decode(&rep); err != nil {
-		return nil, err
-	}
-	if rep.Error != "" {
-		return nil, errors.New(rep.Error)
-	}
-	return rep.Evidence, nil
+	c := newChannel(conn)
+	os.Exit(c.serve(func(req control.Request) (*wasm.Instance, control.Reply) { return load(req, c.askEvidence) }, nil))
 }
 
 // load compiles (or loads from cache) the module and prepares its WASI view.

@@ -50,8 +50,8 @@ func mainSGX(ctl string) int {
 	if err != nil {
 		fatal(fmt.Errorf("control channel: %w", err))
 	}
-	h := &sgxHost{dec: json.NewDecoder(conn), enc: json.NewEncoder(conn)}
-	if err := h.enc.Encode(control.Hello{Token: token}); err != nil {
+	h := &sgxHost{ch: newChannel(conn)}
+	if err := h.ch.enc.Encode(control.Hello{Token: token}); err != nil {
 		fatal(fmt.Errorf("control channel: %w", err))
 	}
 	return h.serve(sgx.DefaultModulePath, "")
@@ -59,8 +59,7 @@ func mainSGX(ctl string) int {
 
 // sgxHost serves the control channel of a module host in an enclave.
 type sgxHost struct {
-	dec *json.Decoder
-	enc *json.Encoder
+	ch *channel
 
 	producer evidence.Producer
 	launch   measure.Launch
@@ -68,67 +67,18 @@ type sgxHost struct {
 
 // serve loads the module at modulePath with the attestation interface
 // below root ("" for the real /dev/attestation), answers "evidence"
-// requests, and runs the module on "start".
+// requests, before start and while the module runs, and runs the module on
+// "start".
 func (h *sgxHost) serve(modulePath, root string) int {
-	var req control.Request
-	if err := h.dec.Decode(&req); err != nil || req.Op != control.OpLoad || req.Workload == nil {
-		return 1
-	}
-	inst, rep := h.load(req, modulePath, root)
-	if err := h.enc.Encode(rep); err != nil || rep.Error != "" {
-		return 1
-	}
-	for {
-		var req control.Request
-		if err := h.dec.Decode(&req); err != nil {
-			return 0 // the shim is gone before start
-		}
-		switch req.Op {
-		case control.OpEvidence:
-			if err := h.enc.Encode(h.evidenceReply(req)); err != nil {
-				return 1
-			}
-		case control.OpStart:
-			entry, err := inst.Instantiate()
-			if err != nil {
-				h.enc.Encode(control.Reply{Error: err.Error()})
-				return 1
-			}
-			if err := h.enc.Encode(control.Reply{}); err != nil {
-				return 1
-			}
-			go h.serveEvidence()
-			code, err := inst.Call(entry)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-			}
-			return code
-		default:
-			if err := h.enc.Encode(control.Reply{Error: fmt.Sprintf("unknown request %q", req.Op)}); err != nil {
-				return 1
-			}
-		}
-	}
+	load := func(req control.Request) (*wasm.Instance, control.Reply) { return h.load(req, modulePath, root) }
+	return h.ch.serve(load, h.answer)
 }
 
-// serveEvidence answers the shim's requests while the module runs.
-func (h *sgxHost) serveEvidence() {
-	for {
-		var req control.Request
-		if err := h.dec.Decode(&req); err != nil {
-			return
-		}
-		rep := control.Reply{Error: fmt.Sprintf("unknown request %q", req.Op)}
-		if req.Op == control.OpEvidence {
-			rep = h.evidenceReply(req)
-		}
-		if err := h.enc.Encode(rep); err != nil {
-			return
-		}
+// answer replies to the shim's requests: the only one is "evidence".
+func (h *sgxHost) answer(req control.Request) control.Reply {
+	if req.Op != control.OpEvidence {
+		return control.Reply{Error: fmt.Sprintf("unknown request %q", req.Op)}
 	}
-}
-
-func (h *sgxHost) evidenceReply(req control.Request) control.Reply {
 	ev, err := h.evidence(req.Nonce, req.PublicKey)
 	if err != nil {
 		return control.Reply{Error: err.Error()}
