@@ -47,7 +47,8 @@ type LaunchRequest struct {
 	Stdin, Stdout, Stderr *os.File
 	// AdditionalGIDs are the supplementary groups of the host process.
 	AdditionalGIDs []uint32
-	// Evidence, if set, answers the module's wasmtee.get_evidence calls.
+	// Evidence, if set, answers the module's wasmtee.get_evidence calls
+	// (Launch; a host in an SGX enclave makes its evidence itself).
 	Evidence func(nonce, publicKey []byte) ([]byte, error)
 	// Join, if set, is called with the host's PID once the module is
 	// loaded, before anything of the module runs (to place the process in
@@ -96,11 +97,12 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 		conn.Close()
 		return nil, LoadInfo{}, fmt.Errorf("start module host: %w", err)
 	}
-	info, err := p.load(ctx, req, l)
+	info, err := p.load(ctx, control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax}, req.Join)
 	if err != nil {
 		p.abort()
 		return nil, LoadInfo{}, err
 	}
+	p.evidence = req.Evidence
 	return p, info, nil
 }
 
@@ -115,8 +117,10 @@ func (l *Launcher) command(req LaunchRequest, ctl *os.File) *exec.Cmd {
 	return cmd
 }
 
-func (p *Process) load(ctx context.Context, req LaunchRequest, l *Launcher) (LoadInfo, error) {
-	if err := p.enc.Encode(control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax}); err != nil {
+// load sends the host the load request and, once the module is loaded,
+// calls join (if set) with the host's PID.
+func (p *Process) load(ctx context.Context, load control.Request, join func(pid int) error) (LoadInfo, error) {
+	if err := p.enc.Encode(load); err != nil {
 		return LoadInfo{}, p.diedOr(fmt.Errorf("send load: %w", err))
 	}
 	rep, err := p.receive(ctx)
@@ -126,12 +130,11 @@ func (p *Process) load(ctx context.Context, req LaunchRequest, l *Launcher) (Loa
 	if err := replyErr(rep); err != nil {
 		return LoadInfo{}, err
 	}
-	if req.Join != nil {
-		if err := req.Join(p.pid); err != nil {
+	if join != nil {
+		if err := join(p.pid); err != nil {
 			return LoadInfo{}, err
 		}
 	}
-	p.evidence = req.Evidence
 	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings, Digest: rep.Digest, EnclaveMeasurement: rep.Measurement}, nil
 }
 

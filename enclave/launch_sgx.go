@@ -183,11 +183,9 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	ln.Close()
 	p.conn, p.dec, p.enc = conn, dec, json.NewEncoder(conn)
 
-	// The enclave does not use the compile cache (see enclave/host).
-	noCache := *l
-	noCache.CacheDir, noCache.CacheMax = "", 0
-	req.Evidence = nil
-	info, err := p.load(ctx, req, &noCache)
+	// No compile cache: the enclave does not use one (see enclave/host).
+	// No req.Evidence either: the host makes evidence in the enclave.
+	info, err := p.load(ctx, control.Request{Op: control.OpLoad, Workload: req.Workload}, req.Join)
 	if err != nil {
 		return fail(err)
 	}
