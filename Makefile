@@ -13,12 +13,17 @@ FUZZTIME ?= 3000x
 
 .PHONY: all deps test unit e2e lint fuzz demo bench stress install uninstall clean
 
-all: bin/containerd-shim-wasmtee-v1 bin/wasmtee-module-host bin/wasmtee
+all: bin/containerd-shim-wasmtee-v1 bin/wasmtee-shim bin/wasmtee-module-host bin/wasmtee
 
 # The shim and the CLI are static Go binaries; only the module host links
-# wasmtime (cgo), so a shim starts without loading it.
+# wasmtime (cgo), so a shim starts without loading it. The shim is two
+# binaries: the small entry binary containerd runs for every container
+# (start, delete) and the serving one it starts.
 bin/containerd-shim-wasmtee-v1: $(GOFILES) go.mod go.sum
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/containerd-shim-wasmtee-v1
+
+bin/wasmtee-shim: $(GOFILES) go.mod go.sum
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/wasmtee-shim
 
 bin/wasmtee-module-host: $(GOFILES) go.mod go.sum
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/wasmtee-module-host
@@ -66,10 +71,10 @@ stress: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 bin/containerd-shim-wasmtee-v1 bin/wasmtee-module-host bin/wasmtee $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 bin/containerd-shim-wasmtee-v1 bin/wasmtee-shim bin/wasmtee-module-host bin/wasmtee $(DESTDIR)$(PREFIX)/bin/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/containerd-shim-wasmtee-v1 $(DESTDIR)$(PREFIX)/bin/wasmtee-module-host $(DESTDIR)$(PREFIX)/bin/wasmtee
+	rm -f $(DESTDIR)$(PREFIX)/bin/containerd-shim-wasmtee-v1 $(DESTDIR)$(PREFIX)/bin/wasmtee-shim $(DESTDIR)$(PREFIX)/bin/wasmtee-module-host $(DESTDIR)$(PREFIX)/bin/wasmtee
 
 clean:
 	rm -rf bin

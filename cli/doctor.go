@@ -23,6 +23,7 @@ import (
 	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
 	"github.com/wasmtee/wasmtee/enclave/tee/tsm"
 	"github.com/wasmtee/wasmtee/oci"
+	"github.com/wasmtee/wasmtee/shim/bootstrap"
 )
 
 func init() {
@@ -374,8 +375,9 @@ func (p doctorProbe) containerd() doctorCheck {
 	return c
 }
 
-// shimBinaries checks that the shim is on PATH and that the module host
-// binary, which the shim starts from its own directory, is beside it.
+// shimBinaries checks that the shim is on PATH and that the binaries it
+// starts from its own directory, the serving shim and the module host, are
+// beside it.
 func (p doctorProbe) shimBinaries() doctorCheck {
 	c := doctorCheck{Name: "shim"}
 	shim, err := p.lookPath(shimBinary)
@@ -384,16 +386,21 @@ func (p doctorProbe) shimBinaries() doctorCheck {
 		return c
 	}
 	c.Value = shim
-	host := enclave.HostBinary(shim)
-	st, err := os.Stat(p.path(host))
-	switch {
-	case err != nil:
-		c.Status, c.Detail = doctorError, fmt.Sprintf("%s is missing beside the shim: every wasm container will fail at create (wasmtee install puts both there)", host)
-	case !st.Mode().IsRegular() || st.Mode().Perm()&0o111 == 0:
-		c.Status, c.Detail = doctorError, fmt.Sprintf("%s is not an executable file: every wasm container will fail at create", host)
-	default:
-		c.Status, c.Detail = doctorOK, "installed, with "+hostBinary+" beside it"
+	for _, b := range []struct{ path, fails string }{
+		{bootstrap.ServerPath(shim), "start"},
+		{enclave.HostBinary(shim), "create"},
+	} {
+		st, err := os.Stat(p.path(b.path))
+		switch {
+		case err != nil:
+			c.Status, c.Detail = doctorError, fmt.Sprintf("%s is missing beside the shim: every wasm container will fail at %s (wasmtee install puts them all there)", b.path, b.fails)
+			return c
+		case !st.Mode().IsRegular() || st.Mode().Perm()&0o111 == 0:
+			c.Status, c.Detail = doctorError, fmt.Sprintf("%s is not an executable file: every wasm container will fail at %s", b.path, b.fails)
+			return c
+		}
 	}
+	c.Status, c.Detail = doctorOK, "installed, with "+bootstrap.ServerBinary+" and "+hostBinary+" beside it"
 	return c
 }
 

@@ -110,6 +110,7 @@ func TestDoctorTEENodes(t *testing.T) {
 		"/usr/local/bin/gramine-sgx-sign":   "#!/bin/sh\n",
 		"/usr/local/bin/gramine-manifest":   "#!/bin/sh\n",
 		"/usr/local/bin/" + shimBinary:      "#!/bin/sh\n",
+		"/usr/local/bin/" + serverBinary:    "#!/bin/sh\n",
 		"/usr/local/bin/" + hostBinary:      "#!/bin/sh\n",
 		"/dev/attestation/":                 "",
 		"/dev/attestation/attestation_type": "dcap",
@@ -131,9 +132,9 @@ func TestDoctorTEENodes(t *testing.T) {
 	wantCheck(t, rep, "/dev/attestation", "ok", "dcap", "inside a Gramine SGX enclave")
 	wantCheck(t, rep, "backend (auto)", "info", "sgx (tee sgx)", "Gramine")
 	wantCheck(t, rep, "containerd", "absent", "", "not on PATH")
-	wantCheck(t, rep, "shim", "ok", "/usr/local/bin/"+shimBinary, "with wasmtee-module-host beside it")
+	wantCheck(t, rep, "shim", "ok", "/usr/local/bin/"+shimBinary, "with wasmtee-shim and wasmtee-module-host beside it")
 
-	// The shim without its module host is broken: exit 1.
+	// The shim without its module host (or its server) is broken: exit 1.
 	if err := os.Remove(filepath.Join(root, "usr/local/bin", hostBinary)); err != nil {
 		t.Fatal(err)
 	}
@@ -146,6 +147,18 @@ func TestDoctorTEENodes(t *testing.T) {
 		t.Errorf("doctor with a shim but no module host: exit %d, want %d", code, ExitError)
 	}
 	wantCheck(t, rep, "shim", "error", "/usr/local/bin/"+shimBinary, "/usr/local/bin/wasmtee-module-host is missing beside the shim")
+	if err := os.Remove(filepath.Join(root, "usr/local/bin", serverBinary)); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ = run(t, "doctor", "--json", "--root", root)
+	rep = doctorReport{}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if code != ExitError {
+		t.Errorf("doctor with a shim but no shim server: exit %d, want %d", code, ExitError)
+	}
+	wantCheck(t, rep, "shim", "error", "/usr/local/bin/"+shimBinary, "/usr/local/bin/wasmtee-shim is missing beside the shim: every wasm container will fail at start")
 
 	// A confidential VM (configfs-tsm through the library's fake).
 	r := faketsm.ReportV7(0)

@@ -17,10 +17,12 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/enclave/control"
+	"github.com/wasmtee/wasmtee/shim/bootstrap"
 )
 
 const (
 	shimBinary      = "containerd-shim-wasmtee-v1"
+	serverBinary    = bootstrap.ServerBinary
 	hostBinary      = control.Arg0
 	shimRuntimeType = "io.containerd.wasmtee.v1"
 	installBackup   = ".wasmtee-backup"
@@ -37,10 +39,11 @@ func init() {
 		summary: "install the shim and configure containerd's runtime handler",
 		usage: `Usage: wasmtee install [options]
 
-Install wasmtee on this containerd node: copy containerd-shim-wasmtee-v1,
-wasmtee-module-host (the process that hosts each container's module; the
-shim starts it from its own directory) and this wasmtee binary into --bin-dir (atomically, mode 0755, skipping copies
-that are already identical), and configure a CRI runtime handler with
+Install wasmtee on this containerd node: copy containerd-shim-wasmtee-v1
+(the binary containerd runs), wasmtee-shim (the serving shim it starts),
+wasmtee-module-host (the process that hosts each container's module; both
+are started from the shim's own directory) and this wasmtee binary into
+--bin-dir (atomically, mode 0755, skipping copies that are already identical), and configure a CRI runtime handler with
 runtime_type "io.containerd.wasmtee.v1" and an options table holding
 cache_dir.
 
@@ -66,7 +69,8 @@ Options:
                             containerd must find the shim on its PATH
   --shim PATH               shim binary to install (default: the
                             containerd-shim-wasmtee-v1 next to this wasmtee);
-                            wasmtee-module-host is taken from its directory
+                            wasmtee-shim and wasmtee-module-host are taken
+                            from its directory
   --handler NAME            CRI runtime handler name (default wasmtee)
   --cache-dir DIR           compile cache directory, written as cache_dir in
                             the handler's options (default /var/lib/wasmtee/cache;
@@ -337,6 +341,10 @@ func (o *installOptions) planBinaries() ([]*fileChange, error) {
 		}
 		return nil, fmt.Errorf("shim binary %s: %w (%s)", shim, err, hint)
 	}
+	server := bootstrap.ServerPath(shim)
+	if err := checkBinary(server); err != nil {
+		return nil, fmt.Errorf("shim server binary %s: %w (it must be beside the shim binary; build both with 'make')", server, err)
+	}
 	host := enclave.HostBinary(shim)
 	if err := checkBinary(host); err != nil {
 		return nil, fmt.Errorf("module host binary %s: %w (it must be beside the shim binary; build both with 'make')", host, err)
@@ -347,6 +355,7 @@ func (o *installOptions) planBinaries() ([]*fileChange, error) {
 	var out []*fileChange
 	for _, b := range []struct{ what, src, name string }{
 		{"containerd shim", shim, shimBinary},
+		{"shim server", server, bootstrap.ServerBinary},
 		{"module host", host, hostBinary},
 		{"wasmtee CLI", self, progName},
 	} {

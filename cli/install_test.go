@@ -27,6 +27,9 @@ func installSetup(t *testing.T) (root, src string) {
 	if err := os.WriteFile(filepath.Join(src, shimBinary), []byte("#!wasmtee shim\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(src, serverBinary), []byte("#!wasmtee shim server\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(src, hostBinary), []byte("#!wasmtee module host\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +281,7 @@ func TestInstallContainerd2(t *testing.T) {
 			if v := lookup(d, append(rt, "options", "cache_dir")...); v != "/var/lib/wasmtee/cache" {
 				t.Errorf("drop-in cache_dir %v", v)
 			}
-			for _, b := range []string{"wasmtee", shimBinary, hostBinary} {
+			for _, b := range []string{"wasmtee", shimBinary, serverBinary, hostBinary} {
 				p := filepath.Join(root, "usr/local/bin", b)
 				if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o755 {
 					t.Errorf("%s not installed with mode 0755: %v", p, err)
@@ -320,12 +323,13 @@ func TestInstallDryRun(t *testing.T) {
 		}
 		want := []string{
 			"would install " + filepath.Join(root, "usr/local/bin", shimBinary) + " (containerd shim): copy of " + filepath.Join(src, shimBinary),
+			"would install " + filepath.Join(root, "usr/local/bin", serverBinary) + " (shim server): copy of " + filepath.Join(src, serverBinary),
 			"would install " + filepath.Join(root, "usr/local/bin", hostBinary) + " (module host): copy of " + filepath.Join(src, hostBinary),
 			"would install " + filepath.Join(root, "usr/local/bin/wasmtee"),
 			"would create " + filepath.Join(root, testDropIn),
 			"[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.wasmtee]",
 			`cache_dir = "/var/lib/wasmtee/cache"`,
-			"dry run: 5 file(s) would change; nothing was written",
+			"dry run: 6 file(s) would change; nothing was written",
 		}
 		if main == nil {
 			want = append(want, "would create "+mainPath, `imports = ["/etc/containerd/conf.d/*.toml"]`)
@@ -427,7 +431,7 @@ func TestInstallOptions(t *testing.T) {
 	if !reflect.DeepEqual(rt, want) {
 		t.Errorf("runtime table %v, want %v", rt, want)
 	}
-	for _, b := range []string{"wasmtee", shimBinary, hostBinary} {
+	for _, b := range []string{"wasmtee", shimBinary, serverBinary, hostBinary} {
 		if _, err := os.Stat(filepath.Join(root, "opt/bin", b)); err != nil {
 			t.Error(err)
 		}
@@ -455,20 +459,24 @@ func TestInstallBinaries(t *testing.T) {
 			t.Errorf("stdout does not contain %q:\n%s", w, stdout)
 		}
 	}
-	for _, b := range []string{"wasmtee", shimBinary, hostBinary} {
+	for _, b := range []string{"wasmtee", shimBinary, serverBinary, hostBinary} {
 		if fi, err := os.Stat(filepath.Join(bin, b)); err != nil || fi.Mode().Perm() != 0o755 {
 			t.Errorf("%s: mode %v, %v", b, fi.Mode(), err)
 		}
 	}
-	if entries, _ := os.ReadDir(bin); len(entries) != 3 {
+	if entries, _ := os.ReadDir(bin); len(entries) != 4 {
 		t.Errorf("temporary files left in %s: %v", bin, entries)
 	}
 
-	// --shim names another shim binary; the module host comes from its
-	// directory.
+	// --shim names another shim binary; the shim server and the module host
+	// come from its directory.
 	otherDir := t.TempDir()
 	other := filepath.Join(otherDir, "my-shim")
 	writeFile(t, other, "another shim")
+	if code, _, stderr := run(t, append(args, "--shim", other)...); code != ExitError || !strings.Contains(stderr, "shim server binary "+filepath.Join(otherDir, serverBinary)+": not found") {
+		t.Errorf("--shim without a shim server beside it: exit code %d, stderr %q", code, stderr)
+	}
+	writeFile(t, filepath.Join(otherDir, serverBinary), "another server")
 	if code, _, stderr := run(t, append(args, "--shim", other)...); code != ExitError || !strings.Contains(stderr, "module host binary "+filepath.Join(otherDir, hostBinary)+": not found") {
 		t.Errorf("--shim without a module host beside it: exit code %d, stderr %q", code, stderr)
 	}
@@ -478,6 +486,9 @@ func TestInstallBinaries(t *testing.T) {
 	}
 	if got := readFile(t, filepath.Join(bin, shimBinary)); got != "another shim" {
 		t.Errorf("--shim not installed: %q", got)
+	}
+	if got := readFile(t, filepath.Join(bin, serverBinary)); got != "another server" {
+		t.Errorf("shim server beside --shim not installed: %q", got)
 	}
 	if got := readFile(t, filepath.Join(bin, hostBinary)); got != "another host" {
 		t.Errorf("module host beside --shim not installed: %q", got)

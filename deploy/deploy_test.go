@@ -149,7 +149,7 @@ func TestInstaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"FROM busybox:", "COPY bin/containerd-shim-wasmtee-v1 bin/wasmtee-module-host bin/wasmtee /usr/local/bin/"} {
+	for _, s := range []string{"FROM busybox:", "COPY bin/containerd-shim-wasmtee-v1 bin/wasmtee-shim bin/wasmtee-module-host bin/wasmtee /usr/local/bin/"} {
 		if !bytes.Contains(df, []byte(s)) {
 			t.Errorf("installer.Dockerfile does not contain %q", s)
 		}

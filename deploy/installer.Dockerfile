@@ -12,6 +12,6 @@
 # the node needs a glibc at least as new as the one of the machine that built
 # bin/ (libc, libm, libgcc_s).
 FROM busybox:1.37-glibc
-COPY bin/containerd-shim-wasmtee-v1 bin/wasmtee-module-host bin/wasmtee /usr/local/bin/
+COPY bin/containerd-shim-wasmtee-v1 bin/wasmtee-shim bin/wasmtee-module-host bin/wasmtee /usr/local/bin/
 ENTRYPOINT []
 CMD ["wasmtee", "help", "install"]

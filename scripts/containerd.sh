@@ -208,8 +208,8 @@ cmd_start() {
 	d="$(abs_dir "$2")"
 	[ -x "$bin" ] || die "$bin not found: run scripts/deps.sh"
 	[ -x "$ctr" ] || die "$ctr not found: run scripts/deps.sh"
-	[ -x "$BIN_DIR/containerd-shim-wasmtee-v1" ] && [ -x "$BIN_DIR/wasmtee-module-host" ] ||
-		log "warning: $BIN_DIR/containerd-shim-wasmtee-v1 or wasmtee-module-host not found: wasmtee containers will not start"
+	[ -x "$BIN_DIR/containerd-shim-wasmtee-v1" ] && [ -x "$BIN_DIR/wasmtee-shim" ] && [ -x "$BIN_DIR/wasmtee-module-host" ] ||
+		log "warning: $BIN_DIR/containerd-shim-wasmtee-v1, wasmtee-shim or wasmtee-module-host not found: wasmtee containers will not start"
 	if [ -n "$(daemon_pid "$d")" ]; then
 		die "a daemon is already running for $d (pid $(daemon_pid "$d")); stop it first"
 	fi
@@ -239,7 +239,7 @@ mounts_under() {
 }
 
 # leftover_pids DIR: shim processes whose cwd or command line is under DIR, and the
-# shim-binary processes they started (e.g. a re-executed module host with cwd /).
+# module hosts they started, to any depth.
 leftover_pids() {
 	local d="$1" p pid exe cwd cmd ppid self_and_parents=" $$ " pp found=" " all=()
 	pp=$$
@@ -253,7 +253,7 @@ leftover_pids() {
 		exe="$(readlink "$p/exe" 2>/dev/null || true)"
 		exe="${exe% (deleted)}"
 		case "${exe##*/}" in
-		containerd-shim*) ;;
+		containerd-shim* | wasmtee-shim | wasmtee-module-host) ;;
 		*) continue ;;
 		esac
 		ppid="$(awk '/^PPid:/{print $2}' "$p/status" 2>/dev/null || echo 0)"

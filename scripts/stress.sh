@@ -37,7 +37,7 @@ die() { log "ERROR: $*"; exit 1; }
 
 case "$VERSION" in 1.6 | 2.4) ;; *) die "STRESS_CONTAINERD must be 1.6 or 2.4, not '$VERSION'" ;; esac
 cd "$REPO"
-[ -x bin/containerd-shim-wasmtee-v1 ] && [ -x bin/wasmtee-module-host ] && [ -x bin/wasmtee ] || die "bin/ is not built: run make all (or make stress)"
+[ -x bin/containerd-shim-wasmtee-v1 ] && [ -x bin/wasmtee-shim ] && [ -x bin/wasmtee-module-host ] && [ -x bin/wasmtee ] || die "bin/ is not built: run make all (or make stress)"
 command -v wat2wasm >/dev/null || die "wat2wasm not found: run make deps"
 CTR="$(scripts/containerd.sh ctr "$VERSION")"
 [ -x "$CTR" ] || die "$CTR not found: run make deps"

@@ -3,12 +3,16 @@ package shim
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"syscall"
 
 	eventstypes "github.com/containerd/containerd/api/events"
 	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
 	"github.com/containerd/containerd/api/types/task"
 	"github.com/containerd/containerd/protobuf"
+
+	"github.com/wasmtee/wasmtee/shim/bootstrap"
 )
 
 // Delete removes a stopped (or never started) container and everything
@@ -28,6 +32,11 @@ func (s *service) Delete(ctx context.Context, r *taskAPI.DeleteRequest) (*taskAP
 	c.host.Signal(syscall.SIGKILL)
 	<-c.exited
 	c.release(ctx)
+	// Everything is released: containerd's "shim delete" after this shim
+	// disconnects has nothing to do (see package bootstrap).
+	if err := os.Remove(filepath.Join(c.bundle, bootstrap.CleanupMarker)); err != nil && !os.IsNotExist(err) {
+		logger(ctx, r.ID).WithError(err).Warn("remove cleanup marker")
+	}
 	s.mu.Lock()
 	delete(s.containers, r.ID)
 	s.mu.Unlock()

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -19,7 +18,7 @@ import (
 
 	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/oci"
-	"github.com/wasmtee/wasmtee/shim/api"
+	"github.com/wasmtee/wasmtee/shim/bootstrap"
 )
 
 // RuntimeName is the runtime type containerd knows this shim by.
@@ -31,85 +30,16 @@ type Manager struct{}
 // Name implements shim.Manager.
 func (Manager) Name() string { return RuntimeName }
 
-// Start implements shim.Manager: it starts a shim server for the group of
-// the container in the current directory (the bundle), or returns the
-// address of the group's running shim.
-func (Manager) Start(ctx context.Context, id string, opts shim.StartOpts) (_ string, retErr error) {
-	ns, err := namespaces.NamespaceRequired(ctx)
-	if err != nil {
-		return "", err
-	}
-	group := id
-	if s, err := oci.ReadSpec("."); err == nil {
-		group = api.Group(id, s.Annotations)
-	}
-	if err := saveStartOptions(os.Stdin); err != nil {
-		return "", err
-	}
-	address := api.Address(opts.Address, ns, group)
-	listener, err := shim.NewSocket(address)
-	if err != nil {
-		if !shim.SocketEaddrinuse(err) {
-			return "", fmt.Errorf("create shim socket: %w", err)
-		}
-		if shim.CanConnect(address) {
-			return address, shim.WriteAddress("address", address)
-		}
-		if err := shim.RemoveSocket(address); err != nil {
-			return "", fmt.Errorf("remove stale shim socket: %w", err)
-		}
-		if listener, err = shim.NewSocket(address); err != nil {
-			return "", fmt.Errorf("create shim socket: %w", err)
-		}
-	}
-	defer func() {
-		if retErr != nil {
-			listener.Close()
-			_ = shim.RemoveSocket(address)
-		}
-	}()
-	if err := shim.WriteAddress("address", address); err != nil {
-		return "", err
-	}
-	f, err := listener.File()
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	cmd, err := serverCommand(ns, id, opts)
-	if err != nil {
-		return "", err
-	}
-	cmd.ExtraFiles = []*os.File{f}
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	go cmd.Wait()
-	return address, nil
+// Start implements shim.Manager. The entry binary containerd runs,
+// containerd-shim-wasmtee-v1 (package bootstrap), starts shim servers; this
+// binary only serves.
+func (Manager) Start(context.Context, string, shim.StartOpts) (string, error) {
+	return "", fmt.Errorf("%s only serves: containerd starts shims through containerd-shim-wasmtee-v1", bootstrap.ServerBinary)
 }
 
-func serverCommand(ns, id string, opts shim.StartOpts) (*exec.Cmd, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	cwd, err := os.Getwd()
-	if err != nil {
-		return nil, err
-	}
-	args := []string{"-namespace", ns, "-id", id, "-address", opts.Address}
-	if opts.Debug {
-		args = append(args, "-debug")
-	}
-	cmd := exec.Command(self, args...)
-	cmd.Dir = cwd
-	cmd.Env = os.Environ()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	return cmd, nil
-}
-
-// Stop implements shim.Manager: containerd runs it ("shim delete") when a
-// shim died without deleting its container. The module host died with the
+// Stop implements shim.Manager: the entry binary execs "wasmtee-shim
+// delete" when a shim disconnected without deleting its container (the
+// bundle still has bootstrap.CleanupMarker). The module host died with the
 // shim (PDEATHSIG); what is left is the rootfs mount, the cgroup and the
 // socket.
 func (Manager) Stop(ctx context.Context, id string) (shim.StopStatus, error) {

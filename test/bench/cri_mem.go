@@ -33,10 +33,11 @@ func isModuleHost(p *procInfo) bool {
 	return ok
 }
 
-// shimHandlers: the shim binaries of the two handlers, by file name.
+// shimHandlers: the serving shim binaries of the two handlers, by file name
+// (wasmtee's entry binary, containerd-shim-wasmtee-v1, does not stay).
 var shimHandlers = map[string]string{
-	"containerd-shim-wasmtee-v1": "wasmtee",
-	"containerd-shim-runc-v2":    "runc",
+	"wasmtee-shim":            "wasmtee",
+	"containerd-shim-runc-v2": "runc",
 }
 
 // procInfo is one process of a daemon's pods.

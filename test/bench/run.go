@@ -59,7 +59,7 @@ const (
 // `make` builds, and the module host's own binary once the repository has
 // one (cmd/wasmtee-module-host).
 func requiredFiles(repo string) []string {
-	files := []string{"bin/wasmtee", "bin/containerd-shim-wasmtee-v1", "scripts/containerd.sh"}
+	files := []string{"bin/wasmtee", "bin/containerd-shim-wasmtee-v1", "bin/wasmtee-shim", "scripts/containerd.sh"}
 	if st, err := os.Stat(filepath.Join(repo, "cmd", "wasmtee-module-host")); err == nil && st.IsDir() {
 		files = append(files, "bin/wasmtee-module-host")
 	}

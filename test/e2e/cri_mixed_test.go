@@ -72,5 +72,5 @@ func parentOf(pid int) int {
 
 func isShim(pid int) bool {
 	exe, _ := os.Readlink("/proc/" + itoa(pid) + "/exe")
-	return strings.HasSuffix(exe, "containerd-shim-wasmtee-v1")
+	return exe == env.shim
 }

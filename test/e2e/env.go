@@ -34,7 +34,8 @@ const (
 type paths struct {
 	repo    string // repository root
 	bin     string // bin/ or $WASMTEE_BIN_DIR
-	shim    string // bin/containerd-shim-wasmtee-v1
+	entry   string // bin/containerd-shim-wasmtee-v1, the binary containerd runs
+	shim    string // bin/wasmtee-shim, the serving shim process
 	host    string // bin/wasmtee-module-host
 	wasmtee string // bin/wasmtee
 	script  string // scripts/containerd.sh
@@ -74,7 +75,8 @@ func setupPaths() error {
 			return err
 		}
 	}
-	env.shim = filepath.Join(env.bin, "containerd-shim-wasmtee-v1")
+	env.entry = filepath.Join(env.bin, "containerd-shim-wasmtee-v1")
+	env.shim = filepath.Join(env.bin, "wasmtee-shim")
 	env.host = filepath.Join(env.bin, "wasmtee-module-host")
 	env.wasmtee = filepath.Join(env.bin, "wasmtee")
 	env.script = filepath.Join(repo, "scripts", "containerd.sh")
@@ -88,7 +90,8 @@ func setupPaths() error {
 	if os.Getuid() != 0 {
 		missing = append(missing, "root (containerd and the shim need it)")
 	}
-	need(env.shim, "build it: go build -o bin/containerd-shim-wasmtee-v1 ./cmd/containerd-shim-wasmtee-v1, or make")
+	need(env.entry, "build it: go build -o bin/containerd-shim-wasmtee-v1 ./cmd/containerd-shim-wasmtee-v1, or make")
+	need(env.shim, "build it: go build -o bin/wasmtee-shim ./cmd/wasmtee-shim, or make")
 	need(env.host, "build it: go build -o bin/wasmtee-module-host ./cmd/wasmtee-module-host, or make")
 	need(env.wasmtee, "build it: go build -o bin/wasmtee ./cmd/wasmtee, or make")
 	need(env.script, "part of the repository")

@@ -13,33 +13,54 @@ import (
 	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
-// TestModuleHostMissing: a node where only the shim binary was installed (no
-// wasmtee-module-host beside it) refuses the container at create with an error that
-// names the missing binary, and leaves nothing behind: no shim of that copy keeps
-// running, and the leak check after the subtest finds no mount, state or FIFO.
+// TestModuleHostMissing: a node where the shim's two binaries were installed
+// without wasmtee-module-host beside them refuses the container at create with
+// an error that names the missing binary, and leaves nothing behind: no shim of
+// that copy keeps running, and the leak check after the subtest finds no mount,
+// state or FIFO.
 func TestModuleHostMissing(t *testing.T) {
 	dir := t.TempDir()
-	lone := filepath.Join(dir, "containerd-shim-wasmtee-v1")
-	copyFile(t, env.shim, lone)
+	entry := filepath.Join(dir, "containerd-shim-wasmtee-v1")
+	copyFile(t, env.entry, entry)
+	copyFile(t, env.shim, filepath.Join(dir, "wasmtee-shim"))
 	each(t, func(c *tc) {
 		// ctr takes an absolute shim path as the runtime; the last --runtime wins.
-		r := c.run("hello", []string{"--runtime", lone})
+		r := c.run("hello", []string{"--runtime", entry})
 		c.expectFail(r, "wasmtee-module-host", "install wasmtee-module-host beside the shim binary")
-		deadline := time.Now().Add(leakGrace)
-		for {
-			var alive []string
-			for _, pid := range pidsOf(lone) {
-				alive = append(alive, "pid "+itoa(pid))
-			}
-			if len(alive) == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				c.Fatalf("shims of %s still running %v after the failed create:\n  %s", lone, leakGrace, strings.Join(alive, "\n  "))
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		waitGone(c, filepath.Join(dir, "wasmtee-shim"))
 	})
+}
+
+// TestShimServerMissing: only the entry binary containerd runs was installed,
+// without the serving shim (wasmtee-shim) beside it: the start fails with an
+// error that names the missing binary, and nothing is left.
+func TestShimServerMissing(t *testing.T) {
+	dir := t.TempDir()
+	entry := filepath.Join(dir, "containerd-shim-wasmtee-v1")
+	copyFile(t, env.entry, entry)
+	each(t, func(c *tc) {
+		r := c.run("hello", []string{"--runtime", entry})
+		c.expectFail(r, "wasmtee-shim", "install wasmtee-shim beside "+entry)
+		waitGone(c, entry)
+	})
+}
+
+// waitGone waits for the processes of exe to end.
+func waitGone(c *tc, exe string) {
+	deadline := time.Now().Add(leakGrace)
+	for {
+		var alive []string
+		for _, pid := range pidsOf(exe) {
+			alive = append(alive, "pid "+itoa(pid))
+		}
+		if len(alive) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.Fatalf("processes of %s still running %v after the failed create:\n  %s", exe, leakGrace, strings.Join(alive, "\n  "))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // pidsOf lists the live processes whose executable is exe.

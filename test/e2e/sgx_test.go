@@ -249,7 +249,7 @@ func TestSGXShimKilled(t *testing.T) {
 		}
 		host, _ := strconv.Atoi(m[1])
 		shim := parentPID(c, host)
-		if exe, _ := os.Readlink("/proc/" + strconv.Itoa(shim) + "/exe"); !strings.HasSuffix(exe, "containerd-shim-wasmtee-v1") {
+		if exe, _ := os.Readlink("/proc/" + strconv.Itoa(shim) + "/exe"); exe != env.shim {
 			c.Fatalf("parent %d of the enclave's process %d is %q, not the shim", shim, host, exe)
 		}
 		if err := syscall.Kill(shim, syscall.SIGKILL); err != nil {

@@ -16,13 +16,15 @@ import (
 	"github.com/containerd/containerd/snapshots"
 
 	"github.com/wasmtee/wasmtee/shim/api"
+	"github.com/wasmtee/wasmtee/shim/bootstrap"
 
 	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 const (
-	wasmteeShim = "containerd-shim-wasmtee-v1"
-	taskPlugin  = "io.containerd.runtime.v2.task"
+	wasmteeEntry = "containerd-shim-wasmtee-v1"
+	wasmteeShim  = bootstrap.ServerBinary
+	taskPlugin   = "io.containerd.runtime.v2.task"
 )
 
 // Directories shared by every daemon of the machine where shims leave
@@ -96,17 +98,23 @@ func cmp(a, b string) string {
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
-// shimBinary is the shim containerd starts for a runtime type:
-// io.containerd.NAME.vN runs containerd-shim-NAME-vN.
+// shimBinary is the serving shim process of a runtime type:
+// io.containerd.NAME.vN runs containerd-shim-NAME-vN, which for wasmtee is
+// the entry binary that starts wasmtee-shim.
 func shimBinary(runtime string) string {
-	if strings.HasPrefix(runtime, "/") {
-		return filepath.Base(runtime)
+	name := filepath.Base(runtime)
+	if !strings.HasPrefix(runtime, "/") {
+		p := strings.Split(runtime, ".")
+		if len(p) < 2 {
+			name = "containerd-shim-" + runtime
+		} else {
+			name = "containerd-shim-" + p[len(p)-2] + "-" + p[len(p)-1]
+		}
 	}
-	p := strings.Split(runtime, ".")
-	if len(p) < 2 {
-		return "containerd-shim-" + runtime
+	if name == wasmteeEntry {
+		return wasmteeShim
 	}
-	return "containerd-shim-" + p[len(p)-2] + "-" + p[len(p)-1]
+	return name
 }
 
 func (s *scope) ourID(id string) bool { return strings.HasPrefix(id, s.cfg.idPrefix+"-") }

@@ -1,0 +1,60 @@
+package bootstrap
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// killedStatus is the exit status "delete" reports for a container whose
+// shim is gone: the module host died with it (PDEATHSIG, SIGKILL).
+const killedStatus = 128 + int(syscall.SIGKILL)
+
+// fastDelete answers "shim delete", which containerd runs whenever a shim's
+// connection closes, without the serving binary when there is nothing to
+// clean up: the serving shim removed the bundle's CleanupMarker after its
+// Delete released the container. Only a stale socket may be left (the
+// server removes it as it exits). It reports false when the full cleanup
+// must run.
+func fastDelete(f flags, stdout io.Writer) (bool, error) {
+	bundle := f.bundle
+	if bundle == "" {
+		cwd, err := os.Getwd()
+		if err != nil {
+			return false, nil
+		}
+		bundle = cwd
+	}
+	if _, err := os.Lstat(filepath.Join(bundle, CleanupMarker)); !errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if b, err := os.ReadFile(filepath.Join(bundle, "address")); err == nil {
+		if a := strings.TrimSpace(string(b)); !canConnect(a) {
+			_ = removeSocket(a)
+		}
+	}
+	_, err := stdout.Write(deleteResponse(killedStatus, time.Now()))
+	return true, err
+}
+
+// deleteResponse is containerd's task.v2.DeleteResponse (pid 1, exit_status
+// 2, exited_at 3 as a google.protobuf.Timestamp) in protobuf wire format.
+func deleteResponse(status int, at time.Time) []byte {
+	var ts []byte
+	ts = protowire.AppendTag(ts, 1, protowire.VarintType)
+	ts = protowire.AppendVarint(ts, uint64(at.Unix()))
+	ts = protowire.AppendTag(ts, 2, protowire.VarintType)
+	ts = protowire.AppendVarint(ts, uint64(at.Nanosecond()))
+	var b []byte
+	b = protowire.AppendTag(b, 2, protowire.VarintType)
+	b = protowire.AppendVarint(b, uint64(status))
+	b = protowire.AppendTag(b, 3, protowire.BytesType)
+	return protowire.AppendBytes(b, ts)
+}

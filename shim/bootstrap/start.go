@@ -1,0 +1,153 @@
+package bootstrap
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/wasmtee/wasmtee/shim/api"
+)
+
+// runStart is "shim start", run by containerd in the bundle directory: it
+// prints the ttrpc address of the shim server for the container's group,
+// starting one when the group has none.
+func runStart(f flags, stdin io.Reader, stdout io.Writer) (retErr error) {
+	if f.namespace == "" {
+		return errors.New("shim namespace cannot be empty")
+	}
+	if f.id == "" {
+		return errors.New("shim id cannot be empty")
+	}
+	server, err := serverPath()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(CleanupMarker, nil, 0o600); err != nil {
+		return fmt.Errorf("mark bundle: %w", err)
+	}
+	if err := saveOptions(stdin); err != nil {
+		return err
+	}
+	address := api.Address(f.address, f.namespace, group(f.id))
+	l, err := listen(address)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		if canConnect(address) {
+			if err := writeAddress(address); err != nil {
+				return err
+			}
+			_, err = io.WriteString(stdout, address)
+			return err
+		}
+		if err := removeSocket(address); err != nil {
+			return fmt.Errorf("remove stale shim socket: %w", err)
+		}
+		l, err = listen(address)
+	}
+	if err != nil {
+		return fmt.Errorf("create shim socket: %w", err)
+	}
+	defer func() {
+		l.Close()
+		if retErr != nil {
+			_ = removeSocket(address)
+		}
+	}()
+	if err := writeAddress(address); err != nil {
+		return err
+	}
+	if err := startServer(server, f, l.file); err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, address)
+	return err
+}
+
+// group is the shim group of the container whose bundle is the current
+// directory: CRI puts a pod's containers into one shim.
+func group(id string) string {
+	data, err := os.ReadFile("config.json")
+	if err != nil {
+		return id
+	}
+	var spec struct {
+		Annotations map[string]string `json:"annotations"`
+	}
+	if json.Unmarshal(data, &spec) != nil {
+		return id
+	}
+	return api.Group(id, spec.Annotations)
+}
+
+// startServer starts the serving shim on the listening socket (its fd 3),
+// in its own process group so that signals to containerd's do not reach it.
+func startServer(p string, f flags, socket *os.File) error {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	args := []string{"-namespace", f.namespace, "-id", f.id, "-address", f.address}
+	if f.debug {
+		args = append(args, "-debug")
+	}
+	cmd := exec.Command(p, args...)
+	cmd.Args[0] = ServerBinary
+	cmd.Dir = cwd
+	cmd.ExtraFiles = []*os.File{socket}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", p, err)
+	}
+	// The server outlives this process; containerd's reaper (or init)
+	// collects it.
+	return cmd.Process.Release()
+}
+
+// saveOptions copies the runtime options containerd wrote on stdin (a
+// serialized google.protobuf.Any holding runtimeoptions.v1.Options) into the
+// bundle for the server's Create. Anything else on stdin is not for wasmtee:
+// runc's options type, or containerd 2.3+'s bootstrap parameters.
+func saveOptions(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil || len(data) == 0 || !IsRuntimeOptions(anyTypeURL(data)) {
+		return nil
+	}
+	if err := os.WriteFile(OptionsFile, data, 0o600); err != nil {
+		return fmt.Errorf("save runtime options: %w", err)
+	}
+	return nil
+}
+
+// IsRuntimeOptions reports whether an Any's type URL names
+// runtimeoptions.v1.Options, the only options type wasmtee reads.
+func IsRuntimeOptions(typeURL string) bool {
+	return strings.HasSuffix(typeURL, "runtimeoptions.v1.Options")
+}
+
+// anyTypeURL is the type_url (field 1) of a serialized Any, or "" when data
+// is not one.
+func anyTypeURL(b []byte) string {
+	url := ""
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || typ != protowire.BytesType || (num != 1 && num != 2) {
+			return ""
+		}
+		b = b[n:]
+		v, m := protowire.ConsumeBytes(b)
+		if m < 0 {
+			return ""
+		}
+		if num == 1 {
+			url = string(v)
+		}
+		b = b[m:]
+	}
+	return url
+}
