@@ -82,9 +82,9 @@ func (a *attestation) fromHost(id string, nonce, publicKey []byte) ([]byte, erro
 	if err != nil {
 		return nil, fmt.Errorf("container %s: the module host's evidence: %w", id, err)
 	}
-	if ev.Measurement != a.measurement.String() || ev.Nonce != hex.EncodeToString(nonce) || ev.Backend != a.producer.Backend() {
+	if ev.Measurement != a.measurement.String() || ev.Nonce != hex.EncodeToString(nonce) || ev.Backend != a.launch.Backend {
 		return nil, fmt.Errorf("container %s: the module host's evidence is about measurement %s, backend %s, nonce %s; want %s, %s, %x",
-			id, ev.Measurement, ev.Backend, ev.Nonce, a.measurement, a.producer.Backend(), nonce)
+			id, ev.Measurement, ev.Backend, ev.Nonce, a.measurement, a.launch.Backend, nonce)
 	}
 	return data, nil
 }

@@ -11,8 +11,9 @@ import (
 type attestation struct {
 	launch      measure.Launch
 	measurement measure.Measurement
-	producer    evidence.Producer
-	// remote, if set, asks the module host for evidence: a host in an SGX
-	// enclave makes it there (producer is then sgx.Enclave).
-	remote func(ctx context.Context, nonce, publicKey []byte) ([]byte, error)
+	// Exactly one of producer and remote makes the evidence: producer in
+	// the shim, or remote, which asks the module host, for a host that
+	// makes it in its SGX enclave (tee.HostSGXEnclave).
+	producer evidence.Producer
+	remote   func(ctx context.Context, nonce, publicKey []byte) ([]byte, error)
 }

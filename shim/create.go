@@ -12,7 +12,7 @@ import (
 
 	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/enclave/measure"
-	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
+	"github.com/wasmtee/wasmtee/enclave/tee"
 	"github.com/wasmtee/wasmtee/oci"
 )
 
@@ -118,7 +118,7 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 	if err != nil {
 		return enclave.LoadInfo{}, err
 	}
-	producer, backend, warning, err := s.selectTEE(want)
+	producer, choice, err := s.selectTEE(want)
 	if err != nil {
 		return enclave.LoadInfo{}, fmt.Errorf("create %s: %w", r.ID, err)
 	}
@@ -143,7 +143,7 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 	start := l.Launch
 	// sgx: the module host runs in a Gramine SGX enclave and makes the
 	// evidence there.
-	_, inEnclave := producer.(sgx.Enclave)
+	inEnclave := choice.ModuleHost == tee.HostSGXEnclave
 	if inEnclave {
 		l.SGXKey, start = sgxKeyPath(), l.LaunchSGX
 	}
@@ -153,7 +153,7 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 		return enclave.LoadInfo{}, fmt.Errorf("create %s: %w", r.ID, err)
 	}
 	c.host, c.module = host, w.ModulePath
-	launch := w.Launch(info.Digest, backend)
+	launch := w.Launch(info.Digest, choice.Backend)
 	m, err := measure.Measure(launch)
 	if err != nil {
 		return info, err
@@ -162,7 +162,7 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 	if inEnclave {
 		c.attest.remote = host.Evidence
 	}
-	if warning != "" {
+	if warning := fallbackWarning(choice); warning != "" {
 		info.Warnings = append(info.Warnings, warning)
 	}
 	info.Measurement = m.String()

@@ -58,27 +58,29 @@ type teeSelection struct {
 	choice   tee.Choice
 }
 
-// selectTEE picks the producer of a container's evidence (tee.Select, as
-// `wasmtee doctor` reports it): the backend it names, or the process
-// backend with a warning when that TEE is absent and not required. A
-// required TEE that is absent fails the create. A successful selection is
-// kept for the shim's life, so that later creates neither reread the node
-// key nor probe the TEE again.
-func (s *service) selectTEE(want string) (evidence.Producer, string, string, error) {
+// selectTEE picks a container's TEE backend (tee.Select, as `wasmtee
+// doctor` reports it): the one it names, or the process backend when that
+// TEE is absent and not required (fallbackWarning says so). A required TEE
+// that is absent fails the create. The choice says how to launch the
+// module host; the producer makes the evidence in the shim, and is nil
+// when the module host makes it. A successful selection is kept for the
+// shim's life, so that later creates neither reread the node key nor
+// probe the TEE again.
+func (s *service) selectTEE(want string) (evidence.Producer, tee.Choice, error) {
 	if v, ok := s.tees.Load(want); ok {
 		sel := v.(teeSelection)
-		return sel.producer, sel.choice.Backend, fallbackWarning(sel.choice), nil
+		return sel.producer, sel.choice, nil
 	}
 	p, c, err := tee.Select(want, tee.Env{NodeKey: os.Getenv(envNodeKey), AttestationRoot: os.Getenv(envSGXRoot)})
 	if err != nil {
 		var ue *tee.UnavailableError
 		if errors.As(err, &ue) {
-			return nil, "", "", wrapKeep(errPrecondition, err)
+			return nil, c, wrapKeep(errPrecondition, err)
 		}
-		return nil, "", "", err
+		return nil, c, err
 	}
 	s.tees.Store(want, teeSelection{producer: p, choice: c})
-	return p, c.Backend, fallbackWarning(c), nil
+	return p, c, nil
 }
 
 func fallbackWarning(c tee.Choice) string {

@@ -21,9 +21,10 @@
 //	                backend stands in (Choice.Fallback, with the reason).
 //	                sgx is available when this process runs inside a
 //	                Gramine enclave (the producer is sgx.Producer), or when
-//	                this host can start Gramine SGX enclaves (sgx.Enclave:
-//	                the shim then starts each module host in an enclave of
-//	                its own, which makes the evidence)
+//	                this host can start Gramine SGX enclaves (ModuleHost
+//	                HostSGXEnclave, and no producer: the shim then starts
+//	                each module host in an enclave of its own, which makes
+//	                the evidence)
 //	require:NAME    the same, but never falls back to the process backend:
 //	                an absent backend is an error (*UnavailableError) that
 //	                says which was required and why it is not available;
@@ -86,6 +87,8 @@ type Choice struct {
 	Backend  string `json:"backend"`
 	TEE      string `json:"tee"`
 	Provider string `json:"provider,omitempty"`
+	// ModuleHost says how the shim launches module hosts for it.
+	ModuleHost ModuleHost `json:"moduleHost"`
 	// Reason says why this backend, in a sentence.
 	Reason string `json:"reason"`
 	// Fallback is set when the backend asked for is not available and the
@@ -135,11 +138,14 @@ func Decide(want string, env Env) (Choice, error) {
 	return c, err
 }
 
-// Select makes the selection and returns the chosen backend's producer.
-// For the process backend it loads the node key, creating it on first use.
+// Select makes the selection and returns the producer with which the shim
+// makes evidence: for the process backend it loads the node key, creating
+// it on first use. When the module host makes the evidence itself
+// (Choice.ModuleHost is HostSGXEnclave) there is none: the producer is
+// nil.
 func Select(want string, env Env) (evidence.Producer, Choice, error) {
 	c, p, err := decide(want, env)
-	if err != nil {
+	if err != nil || c.ModuleHost != HostProcess {
 		return nil, c, err
 	}
 	if p == nil {
@@ -152,8 +158,9 @@ func Select(want string, env Env) (evidence.Producer, Choice, error) {
 	return p, c, nil
 }
 
-// decide returns the choice and, for a TEE backend, its producer; for the
-// process backend the producer is nil.
+// decide returns the choice and, for a TEE backend whose evidence the
+// shim makes, its producer; for the process backend, and for module hosts
+// in enclaves of their own, the producer is nil.
 func decide(want string, env Env) (Choice, evidence.Producer, error) {
 	name, required, err := ParseWant(want)
 	if err != nil {
@@ -162,12 +169,12 @@ func decide(want string, env Env) (Choice, evidence.Producer, error) {
 	c := Choice{Want: name, Required: required}
 	switch name {
 	case Auto:
-		if p := c.try(evidence.BackendTSM, env, false); p != nil {
-			c.Reason = "auto: " + describe(p) + ", the best backend available"
+		if p, ok := c.try(evidence.BackendTSM, env, false); ok {
+			c.Reason = "auto: " + c.describe(p) + ", the best backend available"
 			return c, p, nil
 		}
-		if p := c.try(evidence.BackendSGX, env, false); p != nil {
-			c.Reason = "auto: " + describe(p) + " (configfs-tsm is not available)"
+		if p, ok := c.try(evidence.BackendSGX, env, false); ok {
+			c.Reason = "auto: " + c.describe(p) + " (configfs-tsm is not available)"
 			return c, p, nil
 		}
 		if required {
@@ -176,8 +183,8 @@ func decide(want string, env Env) (Choice, evidence.Producer, error) {
 		c.setProcess("auto: no TEE is available, so the process backend: a hardened process, no hardware protection; evidence is signed by the node key")
 		return c, nil, nil
 	case evidence.BackendTSM, evidence.BackendSGX:
-		if p := c.try(name, env, true); p != nil {
-			c.Reason = describe(p) + ", as asked"
+		if p, ok := c.try(name, env, true); ok {
+			c.Reason = c.describe(p) + ", as asked"
 			return c, p, nil
 		}
 		why := c.Unavailable[name]
@@ -193,12 +200,14 @@ func decide(want string, env Env) (Choice, evidence.Producer, error) {
 	}
 }
 
-// try builds the producer of a TEE backend, recording why if it cannot.
-// launch allows the sgx backend to be one whose enclaves this process
-// starts (sgx.Enclave), not only this process's own enclave.
-func (c *Choice) try(backend string, env Env, launch bool) evidence.Producer {
+// try chooses a TEE backend if it is available, with its producer,
+// recording why if it is not. launch allows the sgx backend to be one
+// whose enclaves this process starts (HostSGXEnclave, no producer), not
+// only this process's own enclave.
+func (c *Choice) try(backend string, env Env, launch bool) (evidence.Producer, bool) {
 	var p evidence.Producer
 	var err error
+	host, teeName := HostProcess, ""
 	switch backend {
 	case evidence.BackendTSM:
 		var tp *tsm.Producer
@@ -227,7 +236,8 @@ func (c *Choice) try(backend string, env Env, launch bool) evidence.Producer {
 			err = errors.New(why)
 		case launch:
 			if ok, why := st.CanLaunch(); ok {
-				p = sgx.Enclave{}
+				// The producer is the module host's, in its enclave.
+				host, teeName = HostSGXEnclave, evidence.TEESGX
 			} else {
 				err = errors.New(why)
 			}
@@ -240,14 +250,18 @@ func (c *Choice) try(backend string, env Env, launch bool) evidence.Producer {
 			c.Unavailable = map[string]string{}
 		}
 		c.Unavailable[backend] = err.Error()
-		return nil
+		return nil, false
 	}
-	c.Backend, c.TEE = p.Backend(), p.TEE()
-	return p
+	if p != nil {
+		teeName = p.TEE()
+	}
+	c.Backend, c.TEE, c.ModuleHost = backend, teeName, host
+	return p, true
 }
 
 func (c *Choice) setProcess(reason string) {
 	c.Backend, c.TEE, c.Provider, c.Reason = evidence.BackendProcess, evidence.TEENone, "", reason
+	c.ModuleHost = HostProcess
 }
 
 // unavailable lists why each TEE backend looked at is not available.
@@ -261,14 +275,17 @@ func (c *Choice) unavailable() string {
 	return strings.Join(parts, "; ")
 }
 
-func describe(p evidence.Producer) string {
+// describe says in a few words what the chosen TEE backend is, p being
+// its producer.
+func (c *Choice) describe(p evidence.Producer) string {
+	if c.ModuleHost == HostSGXEnclave {
+		return "sgx (each module host in a Gramine SGX enclave of its own, which makes DCAP-quoted evidence)"
+	}
 	switch p := p.(type) {
 	case *tsm.Producer:
 		return fmt.Sprintf("tsm (%s through configfs-tsm provider %s)", p.TEE(), p.Provider())
 	case *sgx.Producer:
 		return "sgx (inside a Gramine SGX enclave, DCAP quotes)"
-	case sgx.Enclave:
-		return "sgx (each module host in a Gramine SGX enclave of its own, which makes DCAP-quoted evidence)"
 	}
-	return p.Backend()
+	return c.Backend
 }

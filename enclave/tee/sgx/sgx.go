@@ -6,9 +6,10 @@
 // it writes the manifest template, renders it with gramine-manifest, signs
 // it with gramine-sgx-sign and the node's signing key (EnsureSigningKey:
 // RSA-3072, exponent 3; its MRSIGNER is MRSigner) and runs gramine-sgx.
-// Select (package tee) offers this as Enclave, whose Quote always fails:
-// the evidence is made inside the enclave, where the module host uses the
-// Producer. Status.CanLaunch says whether a host can start enclaves.
+// Select (package tee) offers this with no producer in the shim (its
+// Choice says the module host runs in an enclave): the evidence is made
+// inside the enclave, where the module host uses the Producer.
+// Status.CanLaunch says whether a host can start enclaves.
 //
 // Inside the enclave, Gramine offers attestation as a pseudo-file system,
 // /dev/attestation: write 64 bytes of report data to user_report_data, read
