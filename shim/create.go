@@ -50,7 +50,7 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 			c.release(ctx)
 		}
 	}()
-	opts, err := requestOptions(r)
+	opts, err := requestOptions(ctx, r)
 	if err != nil {
 		return nil, err
 	}

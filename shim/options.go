@@ -1,11 +1,13 @@
 package shim
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
 	"google.golang.org/protobuf/proto"
@@ -59,21 +61,103 @@ func isRuntimeOptions(a *types.Any) bool {
 	return strings.HasSuffix(a.GetTypeUrl(), "runtimeoptions.v1.Options")
 }
 
-// requestOptions are the options of a create request, or else the ones
-// saved at shim start.
-func requestOptions(r *taskAPI.CreateTaskRequest) (*Options, error) {
-	if r.Options != nil && isRuntimeOptions(r.Options) {
-		return decodeOptions(r.Options)
+// requestOptions are the runtime options of a create request (containerd
+// 2.x puts them there), or else the ones its "shim start" saved in the
+// bundle (the only place containerd 1.x passes them). Options of another
+// type are ignored, with a warning.
+//
+// Each container's start saves its own copy, and the request carries its
+// own, so they arrive with every create. Under CRI they are the same for
+// every container of a pod (one runtime handler), but a shim can outlive a
+// containerd restart with a changed handler, and a client other than CRI
+// may group containers into one shim with any options. So they are not
+// fixed at the shim's first create: they are decoded once per shim for
+// each distinct serialized value (shimOptions), and a file that
+// ConfigPath names is read when its value is first decoded.
+func requestOptions(ctx context.Context, r *taskAPI.CreateTaskRequest) (*Options, error) {
+	return shimOptions.forCreate(ctx, r)
+}
+
+// shimOptions holds the runtime options decoded by this shim process.
+var shimOptions = newOptionsCache()
+
+// maxCachedOptions bounds optionsCache.decoded; a handler's creates all
+// carry the same value, so more than a few means a client sends many.
+const maxCachedOptions = 16
+
+// optionsCache maps serialized runtime options to their decoded value, and
+// remembers which unexpected option types have been warned about.
+type optionsCache struct {
+	mu      sync.Mutex
+	decoded map[string]Options
+	warned  map[string]bool
+}
+
+func newOptionsCache() *optionsCache {
+	return &optionsCache{decoded: map[string]Options{}, warned: map[string]bool{}}
+}
+
+func (c *optionsCache) forCreate(ctx context.Context, r *taskAPI.CreateTaskRequest) (*Options, error) {
+	if a := r.Options; a != nil && a.GetTypeUrl() != "" {
+		if isRuntimeOptions(a) {
+			return c.decode("request\x00"+a.GetTypeUrl()+"\x00"+string(a.GetValue()), func() (*types.Any, error) { return a, nil })
+		}
+		c.warnType(ctx, r.ID, a.GetTypeUrl(), "the create request")
 	}
 	data, err := os.ReadFile(filepath.Join(r.Bundle, startOptionsFile))
 	if err != nil {
 		return nil, nil
 	}
-	var a types.Any
-	if err := proto.Unmarshal(data, &a); err != nil {
-		return nil, fmt.Errorf("%w: runtime options from shim start: %v", errInvalid, err)
+	return c.decode("start\x00"+string(data), func() (*types.Any, error) {
+		var a types.Any
+		if err := proto.Unmarshal(data, &a); err != nil {
+			return nil, fmt.Errorf("%w: runtime options from shim start (%s): %w", errInvalid, startOptionsFile, err)
+		}
+		if !isRuntimeOptions(&a) {
+			c.warnType(ctx, r.ID, a.GetTypeUrl(), "shim start")
+			return nil, nil
+		}
+		return &a, nil
+	})
+}
+
+// decode returns the options serialized as key, decoding them with the Any
+// that get returns unless they have been before. Failures are not kept: a
+// missing ConfigPath file, say, may be there for the next create.
+func (c *optionsCache) decode(key string, get func() (*types.Any, error)) (*Options, error) {
+	c.mu.Lock()
+	o, ok := c.decoded[key]
+	c.mu.Unlock()
+	if ok {
+		return &o, nil
 	}
-	return decodeOptions(&a)
+	a, err := get()
+	if err != nil || a == nil {
+		return nil, err
+	}
+	p, err := decodeOptions(a)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.decoded) >= maxCachedOptions {
+		clear(c.decoded)
+	}
+	c.decoded[key] = *p
+	c.mu.Unlock()
+	return p, nil
+}
+
+// warnType logs, once per shim for each type URL, that runtime options of
+// a type wasmtee does not read were ignored.
+func (c *optionsCache) warnType(ctx context.Context, id, typeURL, from string) {
+	c.mu.Lock()
+	seen := c.warned[typeURL]
+	c.warned[typeURL] = true
+	c.mu.Unlock()
+	if !seen {
+		logger(ctx, id).WithField("type_url", typeURL).Warnf("ignoring runtime options of type %q from %s: wasmtee reads only runtimeoptions.v1.Options (a runtime handler's options table)", typeURL, from)
+	}
 }
 
 // decodeOptions reads the options of a create request; nil means none.
@@ -83,7 +167,7 @@ func decodeOptions(a *types.Any) (*Options, error) {
 	}
 	v, err := typeurl.UnmarshalAny(a)
 	if err != nil {
-		return nil, fmt.Errorf("%w: runtime options: %v", errInvalid, err)
+		return nil, fmt.Errorf("%w: runtime options: %w", errInvalid, err)
 	}
 	ro, ok := v.(*runtimeoptions.Options)
 	if !ok {
@@ -92,12 +176,12 @@ func decodeOptions(a *types.Any) (*Options, error) {
 	body := ro.ConfigBody
 	if ro.ConfigPath != "" {
 		if body, err = os.ReadFile(ro.ConfigPath); err != nil {
-			return nil, fmt.Errorf("%w: runtime options: %v", errInvalid, err)
+			return nil, fmt.Errorf("%w: runtime options: %w", errInvalid, err)
 		}
 	}
 	var o Options
 	if err := toml.Unmarshal(body, &o); err != nil {
-		return nil, fmt.Errorf("%w: runtime options: %v", errInvalid, err)
+		return nil, fmt.Errorf("%w: runtime options: %w", errInvalid, err)
 	}
 	return &o, nil
 }
