@@ -26,11 +26,13 @@ type Launcher struct {
 	// CacheDir disables caching.
 	CacheDir string
 	CacheMax int64
-	// SGXDir and SGXKey configure LaunchSGX: where the per-container
-	// enclave directories go (DefaultSGXDir if empty) and the enclave
-	// signing key (DefaultSGXKey if empty), made on first use.
+	// SGXDir and SGX configure LaunchSGX: where the per-container
+	// enclave directories go (DefaultSGXDir if empty), and the node's
+	// Gramine tools and enclave signing key, found once and shared by
+	// every copy of the Launcher (nil: one with DefaultSGXKey, shared by
+	// the process).
 	SGXDir string
-	SGXKey string
+	SGX    *SGXNode
 }
 
 // LaunchRequest is everything needed to host one container's module.

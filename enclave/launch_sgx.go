@@ -12,7 +12,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -81,21 +80,13 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	if err := checkHostBinary(l.Exe); err != nil {
 		return nil, LoadInfo{}, err
 	}
-	tools, err := gramineTools()
+	node := l.SGX
+	if node == nil {
+		node = defaultSGXNode
+	}
+	tools, keyWarning, err := node.setup()
 	if err != nil {
 		return nil, LoadInfo{}, err
-	}
-	var warnings []string
-	keyPath := l.SGXKey
-	if keyPath == "" {
-		keyPath = DefaultSGXKey
-	}
-	key, created, err := sgx.EnsureSigningKey(keyPath)
-	if err != nil {
-		return nil, LoadInfo{}, err
-	}
-	if created {
-		warnings = append(warnings, fmt.Sprintf("created the SGX enclave signing key %s (MRSIGNER %x)", keyPath, sgx.MRSigner(&key.PublicKey)))
 	}
 
 	dir, err := sgxContainerDir(l.SGXDir, req.Namespace, req.ID)
@@ -145,7 +136,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	if err := files.WriteTemplate(opts); err != nil {
 		return nil, LoadInfo{}, err
 	}
-	if err := runTool(ctx, files, keyPath, tools); err != nil {
+	if err := node.sign(ctx, files, tools); err != nil {
 		return nil, LoadInfo{}, err
 	}
 
@@ -199,7 +190,9 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	if info.EnclaveMeasurement != m.String() {
 		return fail(fmt.Errorf("sgx: the enclave measured the launch as %q, the shim as %s", info.EnclaveMeasurement, m))
 	}
-	info.Warnings = append(warnings, info.Warnings...)
+	if keyWarning != "" {
+		info.Warnings = append([]string{keyWarning}, info.Warnings...)
+	}
 	p.cleanup, removeDir = removeDir, nil
 	return p, info, nil
 }
@@ -241,43 +234,6 @@ func (p *Process) exchange(ctx context.Context, req control.Request) (control.Re
 		p.conn.Close()
 	}
 	return rep, err
-}
-
-// gramineTools finds gramine-manifest, gramine-sgx-sign and gramine-sgx.
-func gramineTools() (map[string]string, error) {
-	tools := map[string]string{}
-	var missing []string
-	for _, t := range []string{sgx.ManifestTool, sgx.SignTool, sgx.GramineSGX} {
-		p, err := exec.LookPath(t)
-		if err != nil {
-			missing = append(missing, t)
-			continue
-		}
-		tools[t] = p
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: %s not on the shim's PATH (install Gramine)", ErrNotInstalled, strings.Join(missing, ", "))
-	}
-	return tools, nil
-}
-
-// runTool renders and signs the manifest.
-func runTool(ctx context.Context, f sgx.Files, key string, tools map[string]string) error {
-	mc, err := sgx.ManifestCommand(ctx, f)
-	if err != nil {
-		return err
-	}
-	sc, err := sgx.SignCommand(ctx, f, key)
-	if err != nil {
-		return err
-	}
-	for _, c := range []*exec.Cmd{mc, sc} {
-		c.Path = tools[filepath.Base(c.Args[0])]
-		if out, err := c.CombinedOutput(); err != nil {
-			return fmt.Errorf("sgx: %s: %v: %s", c.Args[0], err, bytes.TrimSpace(out))
-		}
-	}
-	return nil
 }
 
 // sgxContainerDir is base/ns/id, for a namespace and an ID that are plain

@@ -21,6 +21,7 @@ import (
 	"github.com/wasmtee/wasmtee/enclave/evidence"
 	"github.com/wasmtee/wasmtee/enclave/host"
 	"github.com/wasmtee/wasmtee/enclave/measure"
+	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
 	"github.com/wasmtee/wasmtee/enclave/verify"
 	"github.com/wasmtee/wasmtee/oci"
 )
@@ -108,7 +109,7 @@ func newSGXFixture(t *testing.T) *sgxFixture {
 		t.Fatal(err)
 	}
 	state := t.TempDir()
-	f.l = &Launcher{Exe: self, SGXDir: filepath.Join(state, "sgx"), SGXKey: filepath.Join(state, "lib", "key.pem")}
+	f.l = &Launcher{Exe: self, SGXDir: filepath.Join(state, "sgx"), SGX: &SGXNode{Key: filepath.Join(state, "lib", "key.pem")}}
 	f.rootfs = t.TempDir()
 	module := filepath.Join(f.rootfs, "app.wasm")
 	if err := os.WriteFile(module, startWasm, 0o644); err != nil {
@@ -157,7 +158,7 @@ func TestLaunchSGX(t *testing.T) {
 	if len(info.Warnings) == 0 || !strings.Contains(info.Warnings[0], "created the SGX enclave signing key") {
 		t.Errorf("warnings %q", info.Warnings)
 	}
-	if st, err := os.Stat(f.l.SGXKey); err != nil || st.Mode().Perm() != 0o600 {
+	if st, err := os.Stat(f.l.SGX.Key); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("signing key: %v %v", st, err)
 	}
 	for _, name := range []string{"module.wasm", "module-host.manifest.sgx", "module-host.sig", "gramine.log"} {
@@ -230,6 +231,40 @@ func TestLaunchSGXWithoutGramine(t *testing.T) {
 	_, _, err := f.l.LaunchSGX(context.Background(), f.req)
 	if !errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "gramine-manifest, gramine-sgx-sign, gramine-sgx not on the shim's PATH") {
 		t.Errorf("LaunchSGX: %v", err)
+	}
+}
+
+// The node's Gramine tools and signing key are found once and kept; a
+// failure is not kept.
+func TestSGXNodeOnce(t *testing.T) {
+	home := sgxFake(t)
+	fakePath := os.Getenv("PATH")
+	key := filepath.Join(t.TempDir(), "key.pem")
+	n := &SGXNode{Key: key}
+
+	t.Setenv("PATH", "/nonexistent")
+	if _, _, err := n.setup(); !errors.Is(err, ErrNotInstalled) {
+		t.Fatalf("without Gramine: %v", err)
+	}
+	if _, err := os.Stat(key); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the key was made without Gramine: %v", err)
+	}
+
+	t.Setenv("PATH", fakePath)
+	tools, warning, err := n.setup()
+	if err != nil || !strings.Contains(warning, "created the SGX enclave signing key "+key) {
+		t.Fatalf("with Gramine: %q %v", warning, err)
+	}
+	if tools[sgx.GramineSGX] != filepath.Join(home, "bin", sgx.GramineSGX) {
+		t.Errorf("tools %v", tools)
+	}
+
+	// Found: neither PATH nor the key file is looked at again.
+	t.Setenv("PATH", "/nonexistent")
+	os.Chmod(key, 0o644)
+	again, warning, err := n.setup()
+	if err != nil || warning != "" || again[sgx.GramineSGX] != tools[sgx.GramineSGX] {
+		t.Errorf("again: %v %q %v", again, warning, err)
 	}
 }
 

@@ -145,7 +145,7 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 	// evidence there.
 	inEnclave := choice.ModuleHost == tee.HostSGXEnclave
 	if inEnclave {
-		l.SGXKey, start = sgxKeyPath(), l.LaunchSGX
+		l.SGX, start = sgxNode(), l.LaunchSGX
 	}
 	host, info, err := start(ctx, req)
 	c.stdio.releaseChild()

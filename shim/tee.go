@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -38,6 +39,11 @@ func sgxKeyPath() string {
 	}
 	return enclave.DefaultSGXKey
 }
+
+// sgxNode is the shim's Gramine tools and enclave signing key, which
+// LaunchSGX finds at the shim's first SGX create and keeps for the shim's
+// life (a failure is not kept: the next create tries again).
+var sgxNode = sync.OnceValue(func() *enclave.SGXNode { return &enclave.SGXNode{Key: sgxKeyPath()} })
 
 // teeOf reads a container's TEE selection from its annotation, else the
 // runtime options, and checks it.

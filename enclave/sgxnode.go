@@ -1,0 +1,98 @@
+package enclave
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
+)
+
+// SGXNode is what LaunchSGX needs from the node besides the container:
+// Gramine's tools, found on PATH, and the enclave signing key, loaded and
+// checked (made on first use). It finds them once, at the first launch
+// that needs them, and keeps them; a launch that fails to find them keeps
+// nothing, so the next one tries again (once Gramine is installed or the
+// key's mode fixed) and fails with the same error until then. Safe for
+// concurrent use.
+type SGXNode struct {
+	// Key is the enclave signing key's path (DefaultSGXKey if empty).
+	Key string
+
+	mu    sync.Mutex
+	tools map[string]string // tool name -> path; nil until found
+}
+
+// defaultSGXNode serves Launchers without an SGXNode of their own.
+var defaultSGXNode = &SGXNode{}
+
+func (n *SGXNode) keyPath() string {
+	if n.Key == "" {
+		return DefaultSGXKey
+	}
+	return n.Key
+}
+
+// setup returns the tools, finding them and loading (or making) the key
+// the first time. A warning says so when it has made the key.
+func (n *SGXNode) setup() (tools map[string]string, warning string, err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.tools != nil {
+		return n.tools, "", nil
+	}
+	if tools, err = gramineTools(); err != nil {
+		return nil, "", err
+	}
+	key, created, err := sgx.EnsureSigningKey(n.keyPath())
+	if err != nil {
+		return nil, "", err
+	}
+	if created {
+		warning = fmt.Sprintf("created the SGX enclave signing key %s (MRSIGNER %x)", n.keyPath(), sgx.MRSigner(&key.PublicKey))
+	}
+	n.tools = tools
+	return tools, warning, nil
+}
+
+// gramineTools finds gramine-manifest, gramine-sgx-sign and gramine-sgx.
+func gramineTools() (map[string]string, error) {
+	tools := map[string]string{}
+	var missing []string
+	for _, t := range []string{sgx.ManifestTool, sgx.SignTool, sgx.GramineSGX} {
+		p, err := exec.LookPath(t)
+		if err != nil {
+			missing = append(missing, t)
+			continue
+		}
+		tools[t] = p
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w: %s not on the shim's PATH (install Gramine)", ErrNotInstalled, strings.Join(missing, ", "))
+	}
+	return tools, nil
+}
+
+// sign renders the manifest f with gramine-manifest and signs it with
+// gramine-sgx-sign and the node's key.
+func (n *SGXNode) sign(ctx context.Context, f sgx.Files, tools map[string]string) error {
+	mc, err := sgx.ManifestCommand(ctx, f)
+	if err != nil {
+		return err
+	}
+	sc, err := sgx.SignCommand(ctx, f, n.keyPath())
+	if err != nil {
+		return err
+	}
+	for _, c := range []*exec.Cmd{mc, sc} {
+		c.Path = tools[filepath.Base(c.Args[0])]
+		if out, err := c.CombinedOutput(); err != nil {
+			return fmt.Errorf("sgx: %s: %v: %s", c.Args[0], err, bytes.TrimSpace(out))
+		}
+	}
+	return nil
+}
