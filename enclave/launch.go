@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wasmtee/wasmtee/enclave/control"
+	"github.com/wasmtee/wasmtee/enclave/measure"
 	"github.com/wasmtee/wasmtee/oci"
 )
 
@@ -42,6 +43,10 @@ type LaunchRequest struct {
 	// names its directory after it).
 	Namespace string
 	Workload  *oci.Workload
+	// Backend is the TEE backend that makes the container's evidence, as
+	// the launch measurement names it (Launch; LaunchSGX measures the sgx
+	// backend and refuses another).
+	Backend string
 	// Module is the open module file; Launch does not close it.
 	Module *os.File
 	// Stdin, Stdout and Stderr become the host's fds 0-2; Launch does not
@@ -65,12 +70,26 @@ type LoadInfo struct {
 	Warnings []string
 	// Digest is the module's hex SHA-256.
 	Digest string
-	// Measurement is the launch measurement (filled in by the shim).
-	Measurement string
-	// EnclaveMeasurement is the launch measurement as the module host
-	// computed it inside its enclave (LaunchSGX; "" otherwise). LaunchSGX
-	// has checked that it is the one the shim computes.
-	EnclaveMeasurement string
+	// Launch is what the launch measurement covers: the module's digest,
+	// the workload and the backend; Measurement is that measurement.
+	Launch      measure.Launch
+	Measurement measure.Measurement
+
+	// enclaveMeasurement is the launch measurement as a module host in
+	// an enclave computed it (LaunchSGX checks it against Measurement).
+	enclaveMeasurement string
+}
+
+// measure fills in the launch and its measurement, once the module's
+// digest is known.
+func (i *LoadInfo) measure(w *oci.Workload, backend string) error {
+	i.Launch = w.Launch(i.Digest, backend)
+	m, err := measure.Measure(i.Launch)
+	if err != nil {
+		return err
+	}
+	i.Measurement = m
+	return nil
 }
 
 // Launch starts a module host and has it load and check the module. On
@@ -100,6 +119,9 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 		return nil, LoadInfo{}, fmt.Errorf("start module host: %w", err)
 	}
 	info, err := p.load(ctx, control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax}, req.Join)
+	if err == nil {
+		err = info.measure(req.Workload, req.Backend)
+	}
 	if err != nil {
 		p.abort()
 		return nil, LoadInfo{}, err
@@ -137,7 +159,7 @@ func (p *Process) load(ctx context.Context, load control.Request, join func(pid 
 			return LoadInfo{}, err
 		}
 	}
-	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings, Digest: rep.Digest, EnclaveMeasurement: rep.Measurement}, nil
+	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings, Digest: rep.Digest, enclaveMeasurement: rep.Measurement}, nil
 }
 
 // Process is one running module host.

@@ -18,7 +18,6 @@ import (
 
 	"github.com/wasmtee/wasmtee/enclave/control"
 	"github.com/wasmtee/wasmtee/enclave/evidence"
-	"github.com/wasmtee/wasmtee/enclave/measure"
 	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
 	"github.com/wasmtee/wasmtee/oci"
 )
@@ -79,6 +78,9 @@ var (
 func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process, _ LoadInfo, retErr error) {
 	if err := checkHostBinary(l.Exe); err != nil {
 		return nil, LoadInfo{}, err
+	}
+	if req.Backend != "" && req.Backend != evidence.BackendSGX {
+		return nil, LoadInfo{}, fmt.Errorf("a module host in an SGX enclave makes evidence of the sgx backend, not of %q", req.Backend)
 	}
 	node := l.SGX
 	if node == nil {
@@ -183,12 +185,11 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	if info.Digest != digest {
 		return fail(fmt.Errorf("sgx: the enclave loaded a module with SHA-256 %s, not the %s the manifest pins", info.Digest, digest))
 	}
-	m, err := measure.Measure(req.Workload.Launch(digest, evidence.BackendSGX))
-	if err != nil {
+	if err := info.measure(req.Workload, evidence.BackendSGX); err != nil {
 		return fail(err)
 	}
-	if info.EnclaveMeasurement != m.String() {
-		return fail(fmt.Errorf("sgx: the enclave measured the launch as %q, the shim as %s", info.EnclaveMeasurement, m))
+	if info.enclaveMeasurement != info.Measurement.String() {
+		return fail(fmt.Errorf("sgx: the enclave measured the launch as %q, the shim as %s", info.enclaveMeasurement, info.Measurement))
 	}
 	if keyWarning != "" {
 		info.Warnings = append([]string{keyWarning}, info.Warnings...)

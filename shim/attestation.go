@@ -17,3 +17,12 @@ type attestation struct {
 	producer evidence.Producer
 	remote   func(ctx context.Context, nonce, publicKey []byte) ([]byte, error)
 }
+
+// measured is the launch measurement in hex, for the log; "" for a
+// container without attestation (a nil a).
+func (a *attestation) measured() string {
+	if a == nil {
+		return ""
+	}
+	return a.measurement.String()
+}

@@ -11,7 +11,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wasmtee/wasmtee/enclave"
-	"github.com/wasmtee/wasmtee/enclave/measure"
 	"github.com/wasmtee/wasmtee/enclave/tee"
 	"github.com/wasmtee/wasmtee/oci"
 )
@@ -89,7 +88,7 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 	for _, w := range info.Warnings {
 		log.Warn(w)
 	}
-	log.WithField("pid", host.Pid()).WithField("module", c.module).WithField("source", info.Source).WithField("measurement", info.Measurement).Info("module host created")
+	log.WithField("pid", host.Pid()).WithField("module", c.module).WithField("source", info.Source).WithField("measurement", c.attest.measured()).Info("module host created")
 
 	s.mu.Lock()
 	s.containers[r.ID] = c
@@ -106,8 +105,8 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 }
 
 // launch maps the spec onto a workload, picks its TEE backend, and starts
-// the module host that loads the module; the launch measurement is taken
-// once the module's digest is known.
+// the module host that loads the module; the launcher takes the launch
+// measurement once the module's digest is known.
 func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTaskRequest, spec *specs.Spec, opts *Options) (enclave.LoadInfo, error) {
 	rootfs := filepath.Join(r.Bundle, "rootfs")
 	w, err := oci.Load(spec, rootfs)
@@ -131,7 +130,7 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 		return enclave.LoadInfo{}, err
 	}
 	req := enclave.LaunchRequest{
-		ID: r.ID, Namespace: c.ns, Workload: w, Module: module,
+		ID: r.ID, Namespace: c.ns, Workload: w, Backend: choice.Backend, Module: module,
 		Stdin: c.stdio.in, Stdout: c.stdio.out, Stderr: c.stdio.err,
 		AdditionalGIDs: spec.Process.User.AdditionalGids,
 	}
@@ -153,19 +152,13 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 		return enclave.LoadInfo{}, fmt.Errorf("create %s: %w", r.ID, err)
 	}
 	c.host, c.module = host, w.ModulePath
-	launch := w.Launch(info.Digest, choice.Backend)
-	m, err := measure.Measure(launch)
-	if err != nil {
-		return info, err
-	}
-	c.attest = &attestation{launch: launch, measurement: m, producer: producer}
+	c.attest = &attestation{launch: info.Launch, measurement: info.Measurement, producer: producer}
 	if inEnclave {
 		c.attest.remote = host.Evidence
 	}
 	if warning := fallbackWarning(choice); warning != "" {
 		info.Warnings = append(info.Warnings, warning)
 	}
-	info.Measurement = m.String()
 	return info, nil
 }
 
@@ -181,6 +174,9 @@ func (c *container) newCgroup(spec *specs.Spec) (err error) {
 // pod's sidecar) through runc, which creates its cgroup; the shim only
 // reads and updates it.
 func (s *service) launchNative(ctx context.Context, c *container, r *taskAPI.CreateTaskRequest, spec *specs.Spec) (err error) {
+	if err := privateSandboxNamespaces(r.Bundle, spec); err != nil {
+		return err
+	}
 	if c.stdio, err = openStdio(ctx, c.stdPath); err != nil {
 		return err
 	}

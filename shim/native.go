@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,19 +39,15 @@ type nativeHost struct {
 }
 
 // createNative has runc create the container described by the bundle, with
-// the given stdio, and starts waiting for its init process.
+// the given stdio, and starts waiting for its init process. The bundle's
+// namespaces must have been made private (privateSandboxNamespaces).
 func createNative(ctx context.Context, ns, id, bundle string, st *stdio) (*nativeHost, error) {
 	bin, err := exec.LookPath("runc")
 	if err != nil {
 		return nil, fmt.Errorf("%w: container %s is not a wasm module and runs through runc, but runc is not on the shim's PATH", errPrecondition, id)
 	}
-	if err := privateSandboxNamespaces(bundle); err != nil {
+	if err := subreaper(); err != nil {
 		return nil, err
-	}
-	// Create's init is re-parented to the shim when runc exits: the shim
-	// must be a subreaper to wait for it.
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return nil, fmt.Errorf("become subreaper: %w", err)
 	}
 	r := &runc.Runc{Command: bin, Root: filepath.Join(runcRoot, ns), Log: filepath.Join(bundle, "runc.log")}
 	pidFile := filepath.Join(bundle, "init.pid")
@@ -71,6 +68,23 @@ func createNative(ctx context.Context, ns, id, bundle string, st *stdio) (*nativ
 	h := &nativeHost{runc: r, id: id, pid: pid, done: make(chan struct{})}
 	go h.wait()
 	return h, nil
+}
+
+// subreaper makes the shim a child subreaper, once per shim process (the
+// attribute is the process's and stays set): runc create's init is
+// re-parented to the shim when runc exits, and the shim must be its
+// parent to wait for it.
+var subreaper = onceSubreaper(func() error { return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) })
+
+// onceSubreaper runs set the first time the returned function is called
+// and returns set's result to every call.
+func onceSubreaper(set func() error) func() error {
+	return sync.OnceValue(func() error {
+		if err := set(); err != nil {
+			return fmt.Errorf("become subreaper: %w", err)
+		}
+		return nil
+	})
 }
 
 func (h *nativeHost) wait() {
@@ -153,36 +167,37 @@ func runcLog(bundle string) string {
 // privateSandboxNamespaces rewrites the bundle's namespaces that CRI points
 // at the pod sandbox (/proc/<sandbox pid>/ns/...). wasmtee runs the sandbox
 // inside the shim, so those paths would be the shim's, that is the host's,
-// namespaces: a sidecar gets new ones of its own instead.
-func privateSandboxNamespaces(bundle string) error {
-	p := filepath.Join(bundle, "config.json")
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return err
-	}
-	var s specs.Spec
-	if err := json.Unmarshal(data, &s); err != nil {
-		return fmt.Errorf("%w: config.json: %v", errInvalid, err)
-	}
-	if s.Linux == nil {
+// namespaces: a sidecar gets new ones of its own instead. spec is the
+// bundle's config.json as Create read it; it is left as it is, and
+// config.json is written only if a namespace changes.
+func privateSandboxNamespaces(bundle string, spec *specs.Spec) error {
+	if spec.Linux == nil {
 		return nil
 	}
 	self := "/proc/" + strconv.Itoa(os.Getpid()) + "/"
-	changed := false
-	for i, n := range s.Linux.Namespaces {
-		if n.Path != "" && len(n.Path) > len(self) && n.Path[:len(self)] == self {
-			s.Linux.Namespaces[i].Path = ""
-			changed = true
+	var namespaces []specs.LinuxNamespace
+	for i, n := range spec.Linux.Namespaces {
+		if strings.HasPrefix(n.Path, self) && len(n.Path) > len(self) {
+			if namespaces == nil {
+				namespaces = slices.Clone(spec.Linux.Namespaces)
+			}
+			namespaces[i].Path = ""
 		}
 	}
-	if !changed {
+	if namespaces == nil {
 		return nil
 	}
+	s, linux := *spec, *spec.Linux
+	linux.Namespaces = namespaces
+	s.Linux = &linux
 	out, err := json.Marshal(&s)
 	if err != nil {
-		return err
+		return fmt.Errorf("bundle config: %w", err)
 	}
-	return os.WriteFile(p, out, 0o600)
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), out, 0o600); err != nil {
+		return fmt.Errorf("bundle config: %w", err)
+	}
+	return nil
 }
 
 // fileIO hands runc the container's stdio files: runc passes its own stdio
