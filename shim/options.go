@@ -3,10 +3,8 @@ package shim
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
@@ -16,6 +14,8 @@ import (
 	"github.com/containerd/containerd/protobuf/types"
 	"github.com/containerd/typeurl/v2"
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/wasmtee/wasmtee/shim/bootstrap"
 )
 
 // Options is the runtime handler's options table in containerd's config,
@@ -35,30 +35,15 @@ type Options struct {
 	TEE string `toml:"tee"`
 }
 
-// startOptionsFile keeps, in the bundle, the runtime options containerd
-// wrote on the stdin of "shim start". containerd 1.x passes them only
-// there; 2.x also puts them in the create request.
-const startOptionsFile = "wasmtee-options.pb"
-
-// saveStartOptions copies the runtime options on r (a serialized Any) into
-// the bundle (the current directory) for Create to find. Anything else on
-// stdin is not ours (containerd 2.3+ writes its bootstrap parameters there).
-func saveStartOptions(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil || len(data) == 0 {
-		return nil
-	}
-	var a types.Any
-	if proto.Unmarshal(data, &a) != nil || !isRuntimeOptions(&a) {
-		return nil
-	}
-	return os.WriteFile(startOptionsFile, data, 0o600)
-}
+// startOptionsFile is where "shim start" (shim/bootstrap) saves, in the
+// bundle, the runtime options containerd wrote on its stdin. containerd
+// 1.x passes them only there; 2.x also puts them in the create request.
+const startOptionsFile = bootstrap.OptionsFile
 
 // isRuntimeOptions reports whether a holds runtimeoptions.v1.Options, the
 // only options type wasmtee reads; others (runc's, for one) are not for it.
 func isRuntimeOptions(a *types.Any) bool {
-	return strings.HasSuffix(a.GetTypeUrl(), "runtimeoptions.v1.Options")
+	return bootstrap.IsRuntimeOptions(a.GetTypeUrl())
 }
 
 // requestOptions are the runtime options of a create request (containerd
