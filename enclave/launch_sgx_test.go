@@ -229,8 +229,9 @@ func TestLaunchSGXWithoutGramine(t *testing.T) {
 	f := newSGXFixture(t)
 	t.Setenv("PATH", "/nonexistent")
 	_, _, err := f.l.LaunchSGX(context.Background(), f.req)
-	if !errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "gramine-manifest, gramine-sgx-sign, gramine-sgx not on the shim's PATH") {
-		t.Errorf("LaunchSGX: %v", err)
+	want := "Gramine is not installed on this node: gramine-manifest, gramine-sgx-sign, gramine-sgx not found in the shim's PATH"
+	if !errors.Is(err, ErrGramineNotInstalled) || errors.Is(err, ErrNotInstalled) || err.Error() != want {
+		t.Errorf("LaunchSGX: %v, want %q", err, want)
 	}
 }
 
@@ -243,7 +244,7 @@ func TestSGXNodeOnce(t *testing.T) {
 	n := &SGXNode{Key: key}
 
 	t.Setenv("PATH", "/nonexistent")
-	if _, _, err := n.setup(); !errors.Is(err, ErrNotInstalled) {
+	if _, _, err := n.setup(); !errors.Is(err, ErrGramineNotInstalled) {
 		t.Fatalf("without Gramine: %v", err)
 	}
 	if _, err := os.Stat(key); !errors.Is(err, os.ErrNotExist) {

@@ -72,7 +72,7 @@ func gramineTools() (map[string]string, error) {
 		tools[t] = p
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: %s not on the shim's PATH (install Gramine)", ErrNotInstalled, strings.Join(missing, ", "))
+		return nil, fmt.Errorf("%w: %s not found in the shim's PATH", ErrGramineNotInstalled, strings.Join(missing, ", "))
 	}
 	return tools, nil
 }

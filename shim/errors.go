@@ -32,7 +32,7 @@ func toGRPC(err error) error {
 		err = wrapKeep(errdefs.ErrInvalidArgument, err)
 	case errors.Is(err, enclave.ErrUnsupported):
 		err = wrapKeep(errdefs.ErrNotImplemented, err)
-	case errors.Is(err, enclave.ErrNotInstalled):
+	case errors.Is(err, enclave.ErrNotInstalled), errors.Is(err, enclave.ErrGramineNotInstalled):
 		err = wrapKeep(errdefs.ErrFailedPrecondition, err)
 	}
 	return errdefs.ToGRPC(err)
