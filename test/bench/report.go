@@ -187,7 +187,7 @@ func (r *results) largeSection(b *strings.Builder, goals []goalRow, method bool)
 	}
 	lm := r.large
 	if method {
-		fmt.Fprintf(b, "- A real third-party WASI program, %s (%s, the C speech synthesizer flite compiled to WASI preview1),\n", filepath.Base(lm.path), humanBytes(lm.size))
+		fmt.Fprintf(b, "- A real third-party WASI program, %s (%s, the hardware synthesis suite Yosys, C++, compiled to a WASI preview1\n  command by YoWASP, npm %s),\n", filepath.Base(lm.path), humanBytes(lm.size), largePackage)
 		b.WriteString("  fetched once with `npm pack` into `.cache/bench/npm/`, run as `" + strings.Join(r.largeWl.args, " ") + "`.\n")
 		b.WriteString("- \"First start\" follows emptying the daemon's compile cache (`*.cwasm`, `*.mac`); \"no cache\" empties\n")
 		b.WriteString("  it before every start. The daemon log's `module host created ... source=` is checked for each start.\n")

@@ -133,7 +133,7 @@ func run(ctx context.Context, c config) (err error) {
 			}
 			imgs = append(imgs, im)
 			res.largeWl = workload{key: im.name, label: filepath.Base(res.large.path), short: filepath.Base(res.large.path) + " cached", runtime: runtimeWasm, ref: im.ref,
-				args: []string{"/" + filepath.Base(res.large.path), "--help"}, want: "flite"}
+				args: []string{"/" + filepath.Base(res.large.path), "-V"}, want: "Yosys"}
 		}
 		if !c.runs(secLarge) {
 			res.largeNote = "skipped (-skip-large)"
