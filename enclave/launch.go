@@ -68,8 +68,11 @@ type LaunchRequest struct {
 type LoadInfo struct {
 	Source   string
 	Warnings []string
-	// Digest is the module's hex SHA-256.
-	Digest string
+	// Digest is the module's hex SHA-256; DigestKnown says that the
+	// module host took it from the compile cache, filed under the module
+	// file's identity, instead of hashing the module.
+	Digest      string
+	DigestKnown bool
 	// Launch is what the launch measurement covers: the module's digest,
 	// the workload and the backend; Measurement is that measurement.
 	Launch      measure.Launch
@@ -159,7 +162,7 @@ func (p *Process) load(ctx context.Context, load control.Request, join func(pid 
 			return LoadInfo{}, err
 		}
 	}
-	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings, Digest: rep.Digest, enclaveMeasurement: rep.Measurement}, nil
+	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings, Digest: rep.Digest, DigestKnown: rep.DigestKnown, enclaveMeasurement: rep.Measurement}, nil
 }
 
 // Process is one running module host.

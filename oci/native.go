@@ -71,24 +71,32 @@ func candidates(arg0, cwd string, env []string) []string {
 // every readlink goes through one os.Root, so no host symlink is followed
 // or read.
 func openInRootfs(rootfs, p string) (*os.File, error) {
+	f, _, err := openResolved(rootfs, p)
+	return f, err
+}
+
+// openResolved is openInRootfs that also returns the path, relative to
+// rootfs, that it opened in the end (after absolute symlinks; relative
+// ones inside it are left to the kernel).
+func openResolved(rootfs, p string) (*os.File, string, error) {
 	root, err := os.OpenRoot(rootfs)
 	if err != nil {
-		return nil, fmt.Errorf("open rootfs: %w", err)
+		return nil, "", fmt.Errorf("open rootfs: %w", err)
 	}
 	defer root.Close()
 	orig := p
 	for hops := 0; ; hops++ {
 		f, err := openStrict(root, p)
 		if err == nil {
-			return f, nil
+			return f, strings.TrimPrefix(path.Clean("/"+p), "/"), nil
 		}
 		target, lerr := root.Readlink(strings.TrimPrefix(path.Clean("/"+p), "/"))
 		if hops == 8 || lerr != nil || !path.IsAbs(target) {
 			if p != orig {
 				why := strings.TrimPrefix(err.Error(), ErrModuleNotFound.Error()+": ")
-				return nil, fmt.Errorf("%w: %s is a symlink to %s", ErrModuleNotFound, orig, why)
+				return nil, "", fmt.Errorf("%w: %s is a symlink to %s", ErrModuleNotFound, orig, why)
 			}
-			return nil, err
+			return nil, "", err
 		}
 		p = target
 	}

@@ -26,6 +26,9 @@ type Workload struct {
 	// UID and GID are the credentials of the module's host process.
 	UID uint32 `json:"uid"`
 	GID uint32 `json:"gid"`
+	// Origin is the image layer file the module was opened from, if it is
+	// one (OpenModuleOrigin); not part of the launch measurement.
+	Origin *ModuleOrigin `json:"origin,omitempty"`
 }
 
 // Preopen is one host directory made visible to the module through WASI.

@@ -88,7 +88,7 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 	for _, w := range info.Warnings {
 		log.Warn(w)
 	}
-	log.WithField("pid", host.Pid()).WithField("module", c.module).WithField("source", info.Source).WithField("measurement", c.attest.measured()).Info("module host created")
+	log.WithField("pid", host.Pid()).WithField("module", c.module).WithField("source", info.Source).WithField("digest", digestFrom(info)).WithField("measurement", c.attest.measured()).Info("module host created")
 
 	s.mu.Lock()
 	s.containers[r.ID] = c
@@ -121,7 +121,7 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 	if err != nil {
 		return enclave.LoadInfo{}, fmt.Errorf("create %s: %w", r.ID, err)
 	}
-	module, err := oci.OpenModule(rootfs, w.ModulePath)
+	module, err := openModule(rootfs, r.Rootfs, w)
 	if err != nil {
 		return enclave.LoadInfo{}, err
 	}

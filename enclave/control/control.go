@@ -112,6 +112,9 @@ type Reply struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Digest is the hex SHA-256 of the loaded module (load).
 	Digest string `json:"digest,omitempty"`
+	// DigestKnown is set when load took the digest from the compile cache
+	// (filed under the module file's identity) instead of hashing.
+	DigestKnown bool `json:"digestKnown,omitempty"`
 	// Measurement is the launch measurement a host in an SGX enclave
 	// computed itself from the workload it got and the module it loaded
 	// (load); the shim checks that it equals its own.

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 
 	"github.com/wasmtee/wasmtee/enclave/control"
+	"github.com/wasmtee/wasmtee/oci"
 	"github.com/wasmtee/wasmtee/wasm"
 )
 
@@ -42,16 +44,36 @@ func Main() {
 
 // load compiles (or loads from cache) the module and prepares its WASI view.
 func load(req control.Request, evidence wasm.EvidenceFunc) (*wasm.Instance, control.Reply) {
-	code, err := mapModule(os.NewFile(control.ModuleFD, "module"))
+	f := os.NewFile(control.ModuleFD, "module")
+	origin := originKey(f, req.Workload.Origin)
+	code, err := mapModule(f)
 	if err != nil {
 		return nil, control.Reply{Error: fmt.Sprintf("read module %s: %v", req.Workload.ModulePath, err)}
 	}
-	return loadCode(req, code, evidence)
+	return loadCode(req, code, origin, evidence)
+}
+
+// originKey is the identity the module's digest may be filed under in the
+// compile cache: the image layer file the shim says the module is, if the
+// open module is that file (same inode, size and times), else "".
+func originKey(f *os.File, o *oci.ModuleOrigin) string {
+	if o == nil {
+		return ""
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || !o.Matches(st) {
+		return ""
+	}
+	return o.Key()
 }
 
 // loadCode compiles (or loads from req's cache) and checks the module code
-// for req's workload.
-func loadCode(req control.Request, code []byte, evidence wasm.EvidenceFunc) (*wasm.Instance, control.Reply) {
+// for req's workload; origin is the module file's identity, if it has one
+// (see wasm.LoadFrom).
+func loadCode(req control.Request, code []byte, origin string, evidence wasm.EvidenceFunc) (*wasm.Instance, control.Reply) {
 	var rep control.Reply
 	var err error
 	var cache *wasm.Cache
@@ -62,7 +84,7 @@ func loadCode(req control.Request, code []byte, evidence wasm.EvidenceFunc) (*wa
 		}
 	}
 	engine := wasm.NewEngine()
-	loaded, err := wasm.Load(engine, code, cache)
+	loaded, err := wasm.LoadFrom(engine, code, cache, origin)
 	if err != nil {
 		return nil, errReply(req.Workload.ModulePath, err)
 	}
@@ -71,6 +93,7 @@ func loadCode(req control.Request, code []byte, evidence wasm.EvidenceFunc) (*wa
 	}
 	rep.Source = string(loaded.Source)
 	rep.Digest = hex.EncodeToString(loaded.Digest[:])
+	rep.DigestKnown = loaded.DigestKnown
 	warn := func(err error) { fmt.Fprintln(os.Stderr, "wasmtee: get_evidence:", err) }
 	inst, err := wasm.Prepare(engine, loaded, req.Workload, wasm.HostCalls{Evidence: evidence, Warn: warn})
 	if err != nil {

@@ -27,6 +27,8 @@ type imageSpec struct {
 var images = []imageSpec{
 	{name: "goguest", module: "goguest.wasm", files: []string{"msg.txt:/data/msg.txt"}},
 	{name: "hello", module: "hello.wasm"},
+	// A layer of its own (the extra file), which digest_test.go rewrites in place.
+	{name: "digest", module: "hello.wasm", files: []string{"msg.txt:/digest-layer.txt"}},
 	{name: "exit42", module: "exit42.wasm"},
 	{name: "trap", module: "trap.wasm"},
 	{name: "sleep", module: "sleep.wasm"},
