@@ -251,9 +251,11 @@ func sgxContainerDir(base, ns, id string) (string, error) {
 	return filepath.Join(base, ns, id), nil
 }
 
-// SGXContainerDir is the directory LaunchSGX uses for a container; the
-// shim's cleanup after a crash removes it.
-func SGXContainerDir(base, ns, id string) (string, error) { return sgxContainerDir(base, ns, id) }
+// SGXContainerDir is the directory LaunchSGX uses for a container (under
+// l.SGXDir); the shim's cleanup after a crash removes it.
+func (l *Launcher) SGXContainerDir(ns, id string) (string, error) {
+	return sgxContainerDir(l.SGXDir, ns, id)
+}
 
 // makeSGXDir makes a container's enclave directory afresh: owned by root,
 // group gid, mode 0750, so that the enclave (which runs as the

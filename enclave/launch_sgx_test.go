@@ -339,11 +339,11 @@ func TestControlAddress(t *testing.T) {
 }
 
 func TestSGXContainerDir(t *testing.T) {
-	if d, err := SGXContainerDir("", "k8s.io", "abc"); err != nil || d != "/run/wasmtee-sgx/k8s.io/abc" {
+	if d, err := (&Launcher{}).SGXContainerDir("k8s.io", "abc"); err != nil || d != "/run/wasmtee-sgx/k8s.io/abc" {
 		t.Errorf("%q %v", d, err)
 	}
 	for _, bad := range [][2]string{{"", "x"}, {"ns", ".."}, {"ns", "a/b"}, {".", "x"}} {
-		if _, err := SGXContainerDir("/base", bad[0], bad[1]); err == nil {
+		if _, err := (&Launcher{SGXDir: "/base"}).SGXContainerDir(bad[0], bad[1]); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/containerd/containerd/runtime/v2/shim"
 	"github.com/containerd/log"
 
-	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/oci"
 	"github.com/wasmtee/wasmtee/shim/bootstrap"
 )
@@ -50,7 +49,7 @@ func (Manager) Stop(ctx context.Context, id string) (shim.StopStatus, error) {
 	bundle := filepath.Join(filepath.Dir(cwd), id)
 	if ns, err := namespaces.NamespaceRequired(ctx); err == nil {
 		deleteNative(ctx, ns, id)
-		if dir, err := enclave.SGXContainerDir("", ns, id); err == nil {
+		if dir, err := newLauncher(self()).SGXContainerDir(ns, id); err == nil {
 			os.RemoveAll(dir) // an sgx container's enclave directory
 		}
 	}
@@ -66,4 +65,10 @@ func (Manager) Stop(ctx context.Context, id string) (shim.StopStatus, error) {
 		_ = shim.RemoveSocket(addr)
 	}
 	return shim.StopStatus{ExitedAt: time.Now(), ExitStatus: 128 + int(syscall.SIGKILL)}, nil
+}
+
+// self is this executable's path ("" if unknown).
+func self() string {
+	p, _ := os.Executable()
+	return p
 }

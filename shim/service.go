@@ -50,7 +50,7 @@ func newService(ctx context.Context, publisher shim.Publisher, sd shutdown.Servi
 		return nil, err
 	}
 	s := &service{
-		launcher:   &enclave.Launcher{Exe: enclave.HostBinary(exe), CacheDir: cacheDir(), CacheMax: cacheMax()},
+		launcher:   newLauncher(exe),
 		events:     make(chan any, 128),
 		shutdown:   sd,
 		containers: map[string]*container{},
@@ -66,6 +66,13 @@ func newService(ctx context.Context, publisher shim.Publisher, sd shutdown.Servi
 		return nil
 	})
 	return s, nil
+}
+
+// newLauncher is the launcher settings of the shim binary at exe, before
+// a create's runtime options: the same for its creates and for "delete"'s
+// cleanup after a crash.
+func newLauncher(exe string) *enclave.Launcher {
+	return &enclave.Launcher{Exe: enclave.HostBinary(exe), CacheDir: cacheDir(), CacheMax: cacheMax()}
 }
 
 func cacheDir() string {

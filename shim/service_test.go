@@ -170,6 +170,7 @@ func TestErrorBoundaryCodes(t *testing.T) {
 		{fmt.Errorf("create: %w", enclave.ErrInvalid), codes.InvalidArgument},
 		{fmt.Errorf("create: %w", enclave.ErrUnsupported), codes.Unimplemented},
 		{fmt.Errorf("create: %w", enclave.ErrNotInstalled), codes.FailedPrecondition},
+		{fmt.Errorf("create: %w", enclave.ErrGramineNotInstalled), codes.FailedPrecondition},
 		{errExec, codes.Unimplemented},
 		{wrapf(errNotFound, "container x"), codes.NotFound},
 		{errors.New("boom"), codes.Unknown},
