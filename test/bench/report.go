@@ -145,10 +145,10 @@ func (r *results) throughputSection(b *strings.Builder, goals []goalRow, method 
 				continue
 			}
 			rp := run.rep
-			tp50, tp90, tp99, _ := rp.latencyOf("total")
-			c50, _, _, _ := rp.latencyOf("create")
-			s50, _, _, _ := rp.latencyOf("start")
-			d50, _, _, _ := rp.latencyOf("delete")
+			tp50, tp90, tp99, _ := latencyOf(rp, "total")
+			c50, _, _, _ := latencyOf(rp, "create")
+			s50, _, _, _ := latencyOf(rp, "start")
+			d50, _, _, _ := latencyOf(rp, "delete")
 			fmt.Fprintf(b, "| %s | %d | %d | %.1f | **%.2f** | %.0f / %.0f / %.0f | %.0f | %.0f | %.0f | %s | %s → %s |\n",
 				run.label, rp.Completed, rp.Failures, rp.WallSeconds, rp.Throughput, tp50, tp90, tp99, c50, s50, d50,
 				leakVerdict(rp), rp.LoadBefore, rp.LoadAfter)

@@ -24,45 +24,10 @@ import (
 // quoted for context and never divided by.
 const runwasiTasksPerSecond = 329.85
 
-// stressReport is the part of the stress tool's -json report the benchmark
-// uses.
-type stressReport struct {
-	Daemon      string   `json:"daemon_version"`
-	Runtime     string   `json:"runtime"`
-	Image       string   `json:"image"`
-	N           int      `json:"n"`
-	P           int      `json:"p"`
-	Completed   int      `json:"completed"`
-	Failures    int      `json:"failures"`
-	FirstErrors []string `json:"first_errors"`
-	WallSeconds float64  `json:"wall_s"`
-	Throughput  float64  `json:"throughput_runs_per_s"`
-	Latency     []struct {
-		Phase string  `json:"phase"`
-		N     int     `json:"n"`
-		P50   float64 `json:"p50_ms"`
-		P90   float64 `json:"p90_ms"`
-		P99   float64 `json:"p99_ms"`
-		Max   float64 `json:"max_ms"`
-	} `json:"latency"`
-	LoadBefore string `json:"loadavg_before"`
-	LoadAfter  string `json:"loadavg_after"`
-	Leaks      *struct {
-		Leaked bool `json:"leaked"`
-		Items  []struct {
-			What   string   `json:"what"`
-			Leaked []string `json:"leaked"`
-		} `json:"items"`
-	} `json:"leaks"`
-	Warnings []string `json:"warnings"`
-	Pass     bool     `json:"pass"`
-	Reasons  []string `json:"reasons"`
-}
-
 // throughputRun is one runtime's stress run.
 type throughputRun struct {
 	key, label string
-	rep        *stressReport // nil: the tool gave no report (see err)
+	rep        *stress.Report // nil: the tool gave no report (see err)
 	err        error
 }
 
@@ -118,7 +83,7 @@ func benchThroughput(ctx context.Context, c config, d *daemon, hello, busybox im
 // runStress runs the stress tool in this process and decodes its report.
 // Its progress lines go to stderr. A run that fails or leaks still has a
 // report (err says why).
-func runStress(ctx context.Context, d *daemon, c config, runtime, ref, prefix string) (*stressReport, error) {
+func runStress(ctx context.Context, d *daemon, c config, runtime, ref, prefix string) (*stress.Report, error) {
 	args := []string{
 		"-address", d.sock, "-namespace", namespace, "-image", ref, "-runtime", runtime,
 		"-n", strconv.Itoa(c.throughput), "-p", strconv.Itoa(c.throughputP),
@@ -133,7 +98,7 @@ func runStress(ctx context.Context, d *daemon, c config, runtime, ref, prefix st
 	if stdout.Len() == 0 {
 		return nil, fmt.Errorf("the stress tool exited %d without a report (wasmtee-stress %s)", code, strings.Join(args, " "))
 	}
-	var rep stressReport
+	var rep stress.Report
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		return nil, fmt.Errorf("the stress tool's report: %w", err)
 	}
@@ -144,7 +109,7 @@ func runStress(ctx context.Context, d *daemon, c config, runtime, ref, prefix st
 }
 
 // leakVerdict: "clean", "LEAKED: ...", or "not checked".
-func leakVerdict(r *stressReport) string {
+func leakVerdict(r *stress.Report) string {
 	if r.Leaks == nil {
 		return "not checked"
 	}
@@ -161,7 +126,7 @@ func leakVerdict(r *stressReport) string {
 }
 
 // latencyOf is the stress report's line for a phase ("total", "create", ...).
-func (r *stressReport) latencyOf(phase string) (p50, p90, p99 float64, ok bool) {
+func latencyOf(r *stress.Report, phase string) (p50, p90, p99 float64, ok bool) {
 	for _, l := range r.Latency {
 		if l.Phase == phase && l.N > 0 {
 			return l.P50, l.P90, l.P99, true

@@ -284,8 +284,8 @@ func (s *scope) daemonObjects(ctx context.Context, client *containerd.Client) ([
 	return out, nil
 }
 
-// leakItem is one kind of resource, counted before and after.
-type leakItem struct {
+// LeakItem is one kind of resource, counted before and after.
+type LeakItem struct {
 	What   string   `json:"what"`
 	Before int      `json:"before"`
 	After  int      `json:"after"`
@@ -293,8 +293,9 @@ type leakItem struct {
 	Note   string   `json:"note,omitempty"`
 }
 
-type leakReport struct {
-	Items        []leakItem `json:"items"`
+// LeakReport is the leak check: every kind of resource counted.
+type LeakReport struct {
+	Items        []LeakItem `json:"items"`
 	Leaked       bool       `json:"leaked"`
 	WaitedS      float64    `json:"waited_s"` // how long after the last run the check settled
 	Unattributed []string   `json:"unattributed,omitempty"`
@@ -303,9 +304,9 @@ type leakReport struct {
 // check takes "after" pictures until nothing of ours is left or grace has
 // passed (shims exit asynchronously after their last delete), and
 // compares the last one with before.
-func (s *scope) check(ctx context.Context, client *containerd.Client, before *picture, grace time.Duration) *leakReport {
+func (s *scope) check(ctx context.Context, client *containerd.Client, before *picture, grace time.Duration) *LeakReport {
 	start := time.Now()
-	var rep *leakReport
+	var rep *LeakReport
 	for {
 		rep = s.compare(before, s.take(ctx, client))
 		if !rep.Leaked || time.Since(start) >= grace {
@@ -317,9 +318,9 @@ func (s *scope) check(ctx context.Context, client *containerd.Client, before *pi
 	return rep
 }
 
-func (s *scope) compare(b, a *picture) *leakReport {
-	r := &leakReport{}
-	add := func(it leakItem) {
+func (s *scope) compare(b, a *picture) *LeakReport {
+	r := &LeakReport{}
+	add := func(it LeakItem) {
 		slices.Sort(it.Leaked)
 		if len(it.Leaked) > 0 {
 			r.Leaked = true
@@ -327,7 +328,7 @@ func (s *scope) compare(b, a *picture) *leakReport {
 		r.Items = append(r.Items, it)
 	}
 
-	it := leakItem{What: fmt.Sprintf("processes: %s of this daemon, module hosts, their children", s.shimName),
+	it := LeakItem{What: fmt.Sprintf("processes: %s of this daemon, module hosts, their children", s.shimName),
 		Before: len(b.procs), After: len(a.procs)}
 	for pid, p := range a.procs {
 		if _, ok := b.procs[pid]; !ok {
@@ -336,7 +337,7 @@ func (s *scope) compare(b, a *picture) *leakReport {
 	}
 	add(it)
 
-	it = leakItem{What: "open fds of those shims", Before: sum(b.shimFDs), After: sum(a.shimFDs)}
+	it = LeakItem{What: "open fds of those shims", Before: sum(b.shimFDs), After: sum(a.shimFDs)}
 	for pid, n := range a.shimFDs {
 		if _, ok := b.procs[pid]; !ok {
 			it.Leaked = append(it.Leaked, fmt.Sprintf("shim pid %d: %d fds", pid, n))
@@ -347,7 +348,7 @@ func (s *scope) compare(b, a *picture) *leakReport {
 	}
 	add(it)
 
-	it = leakItem{What: fmt.Sprintf("containerd fds (pid %d)", s.daemonPID), Before: b.daemonFDs, After: a.daemonFDs}
+	it = LeakItem{What: fmt.Sprintf("containerd fds (pid %d)", s.daemonPID), Before: b.daemonFDs, After: a.daemonFDs}
 	growth := a.daemonFDs - b.daemonFDs
 	it.Note = fmt.Sprintf("growth %+d, slack %d", growth, s.cfg.fdSlack)
 	if b.daemonFDs < 0 || a.daemonFDs < 0 {
@@ -357,9 +358,9 @@ func (s *scope) compare(b, a *picture) *leakReport {
 	}
 	add(it)
 
-	add(leakItem{What: "fds of this tool (information)", Before: b.toolFDs, After: a.toolFDs})
+	add(LeakItem{What: "fds of this tool (information)", Before: b.toolFDs, After: a.toolFDs})
 
-	it = leakItem{What: fmt.Sprintf("mounts under %s and %s", s.root, s.state), Before: len(b.mounts), After: len(a.mounts)}
+	it = LeakItem{What: fmt.Sprintf("mounts under %s and %s", s.root, s.state), Before: len(b.mounts), After: len(a.mounts)}
 	for m := range a.mounts {
 		if !b.mounts[m] {
 			it.Leaked = append(it.Leaked, m)
@@ -367,12 +368,12 @@ func (s *scope) compare(b, a *picture) *leakReport {
 	}
 	add(it)
 
-	it = leakItem{What: fmt.Sprintf("cgroups named %s-*", s.cfg.idPrefix), Before: len(b.cgroups), After: len(a.cgroups)}
+	it = LeakItem{What: fmt.Sprintf("cgroups named %s-*", s.cfg.idPrefix), Before: len(b.cgroups), After: len(a.cgroups)}
 	it.Leaked = append(it.Leaked, a.cgroups...)
 	it.Note = fmt.Sprintf("%d parent /%s cgroups (one per hierarchy, never removed by containerd or runc)", len(a.nsCgroups), s.cfg.namespace)
 	add(it)
 
-	it = leakItem{What: "task state dirs in " + s.taskDir, Before: len(b.taskEntries), After: len(a.taskEntries)}
+	it = LeakItem{What: "task state dirs in " + s.taskDir, Before: len(b.taskEntries), After: len(a.taskEntries)}
 	for n := range a.taskEntries {
 		if !b.taskEntries[n] {
 			it.Leaked = append(it.Leaked, filepath.Join(s.taskDir, n))
@@ -380,7 +381,7 @@ func (s *scope) compare(b, a *picture) *leakReport {
 	}
 	add(it)
 
-	it = leakItem{What: "shim sockets in " + strings.Join(socketDirs, ", "), Before: len(b.sockets), After: len(a.sockets),
+	it = LeakItem{What: "shim sockets in " + strings.Join(socketDirs, ", "), Before: len(b.sockets), After: len(a.sockets),
 		Note: "all users of the machine; only new sockets of this run count"}
 	byPath, _ := unixSockets()
 	for path := range a.sockets {
@@ -407,18 +408,18 @@ func (s *scope) compare(b, a *picture) *leakReport {
 	}
 	add(it)
 
-	it = leakItem{What: "runc state of our IDs in " + strings.Join(runtimeStateDirs, ", "), Before: len(b.runtimeState), After: len(a.runtimeState)}
+	it = LeakItem{What: "runc state of our IDs in " + strings.Join(runtimeStateDirs, ", "), Before: len(b.runtimeState), After: len(a.runtimeState)}
 	it.Leaked = append(it.Leaked, a.runtimeState...)
 	add(it)
 
-	it = leakItem{What: "containers, tasks, snapshots of our IDs in containerd", Before: len(b.objects), After: len(a.objects)}
+	it = LeakItem{What: "containers, tasks, snapshots of our IDs in containerd", Before: len(b.objects), After: len(a.objects)}
 	it.Leaked = append(it.Leaked, a.objects...)
 	if a.objectsErr != nil {
 		it.Leaked = append(it.Leaked, "cannot list: "+a.objectsErr.Error())
 	}
 	add(it)
 
-	add(leakItem{What: "wasmtee shims and module hosts on the machine (information)", Before: b.machineProcs, After: a.machineProcs,
+	add(LeakItem{What: "wasmtee shims and module hosts on the machine (information)", Before: b.machineProcs, After: a.machineProcs,
 		Note: "includes other daemons' (other users of the machine); not part of the verdict"})
 	slices.Sort(r.Unattributed)
 	return r

@@ -8,8 +8,9 @@ import (
 	"text/tabwriter"
 )
 
-// report is everything the tool prints.
-type report struct {
+// Report is everything the tool prints; -json writes it as JSON (the
+// benchmark, test/bench, reads it back with this type).
+type Report struct {
 	Started   string   `json:"started"`
 	Daemon    string   `json:"daemon_version"`
 	DaemonPID int      `json:"daemon_pid,omitempty"`
@@ -30,18 +31,18 @@ type report struct {
 	FirstErrors     []string       `json:"first_errors,omitempty"`
 	WallSeconds     float64        `json:"wall_s"`
 	Throughput      float64        `json:"throughput_runs_per_s"`
-	Latency         []latency      `json:"latency"`
+	Latency         []Latency      `json:"latency"`
 
 	LoadBefore string `json:"loadavg_before"` // /proc/loadavg: other work on the machine skews the numbers
 	LoadAfter  string `json:"loadavg_after"`
 
-	Leaks    *leakReport `json:"leaks,omitempty"`
+	Leaks    *LeakReport `json:"leaks,omitempty"`
 	Warnings []string    `json:"warnings,omitempty"`
 	Pass     bool        `json:"pass"`
 	Reasons  []string    `json:"reasons,omitempty"`
 }
 
-func (r *report) verdict(checkedLeaks bool) {
+func (r *Report) verdict(checkedLeaks bool) {
 	if r.Completed < r.N {
 		r.Reasons = append(r.Reasons, fmt.Sprintf("only %d of %d runs were made", r.Completed, r.N))
 	}
@@ -61,7 +62,7 @@ func (r *report) verdict(checkedLeaks bool) {
 	r.Pass = len(r.Reasons) == 0
 }
 
-func (r *report) writeJSON(w io.Writer) error {
+func (r *Report) writeJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
@@ -70,7 +71,7 @@ func (r *report) writeJSON(w io.Writer) error {
 // maxListed is how many leaked items of one kind the text report lists.
 const maxListed = 20
 
-func (r *report) writeText(w io.Writer) error {
+func (r *Report) writeText(w io.Writer) error {
 	var b strings.Builder
 	args := "(image entrypoint)"
 	if len(r.Args) > 0 {

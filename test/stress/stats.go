@@ -10,9 +10,9 @@ import (
 // maxErrors is how many failures the report quotes in full.
 const maxErrors = 5
 
-// latency is the distribution of one phase (or of the whole run), in
+// Latency is the distribution of one phase (or of the whole run), in
 // milliseconds, over the successful runs.
-type latency struct {
+type Latency struct {
 	Phase string  `json:"phase"`
 	N     int     `json:"n"`
 	P50   float64 `json:"p50_ms"`
@@ -34,9 +34,9 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/10) / 100 }
 
-func distribution(name string, ds []time.Duration) latency {
+func distribution(name string, ds []time.Duration) Latency {
 	slices.Sort(ds)
-	l := latency{Phase: name, N: len(ds)}
+	l := Latency{Phase: name, N: len(ds)}
 	if len(ds) == 0 {
 		return l
 	}
@@ -50,7 +50,7 @@ func distribution(name string, ds []time.Duration) latency {
 }
 
 // summarize fills the run counts, failures, throughput and latencies.
-func (r *report) summarize(results []result, wall time.Duration) {
+func (r *Report) summarize(results []result, wall time.Duration) {
 	r.Completed = len(results)
 	r.WallSeconds = math.Round(wall.Seconds()*1000) / 1000
 	if wall > 0 {

@@ -152,7 +152,7 @@ func loadavg() string {
 
 // run connects, prepares the image, takes the "before" picture, runs the
 // workload, and checks for leftovers.
-func run(ctx context.Context, cfg *config, logw io.Writer) (*report, error) {
+func run(ctx context.Context, cfg *config, logw io.Writer) (*Report, error) {
 	client, err := containerd.New(cfg.address, containerd.WithDefaultNamespace(cfg.namespace),
 		containerd.WithTimeout(10*time.Second))
 	if err != nil {
@@ -160,7 +160,7 @@ func run(ctx context.Context, cfg *config, logw io.Writer) (*report, error) {
 	}
 	defer client.Close()
 
-	rep := &report{
+	rep := &Report{
 		Address: cfg.address, Namespace: cfg.namespace, Image: cfg.image, Args: cfg.args,
 		Runtime: cfg.runtime, N: cfg.n, P: cfg.p, IDPrefix: cfg.idPrefix,
 		Started: time.Now().UTC().Format(time.RFC3339),
