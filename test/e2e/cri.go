@@ -103,22 +103,18 @@ func (d *daemon) importCRIImages() {
 		// platform. ctr 2.4 imports through the daemon's transfer service, which unpacks
 		// the host platform only ("no unpack platforms defined" for --platform
 		// wasip1/wasm); --local imports and unpacks in ctr itself, like 1.6.
-		args := []string{"images", "import", "--all-platforms", "--snapshotter", "overlayfs"}
+		flags := []string{"--snapshotter", "overlayfs"}
 		if d.version != "1.6" {
-			args = append(args, "--local")
+			flags = append(flags, "--local")
 		}
-		r := d.ctrNS(2*time.Minute, criNamespace, append(args, it.tar)...)
-		if r.Code != 0 || r.Err != nil {
-			d.images[key] = fmt.Errorf("import into %s failed: %s", criNamespace, cmdString(r))
+		r, err := d.importImage(criNamespace, it.tar, it.ref, flags...)
+		if err != nil {
+			d.images[key] = err
 			continue
 		}
 		if !strings.Contains(r.Stdout, "unpacking "+it.ref) {
 			d.images[key] = fmt.Errorf("import into %s did not unpack %s (CRI would fail with \"parent snapshot ... does not exist\"): %s",
 				criNamespace, it.ref, cmdString(r))
-			continue
-		}
-		if ls := d.ctrNS(time.Minute, criNamespace, "images", "ls", "-q"); !hasLine(ls.Stdout, it.ref) {
-			d.images[key] = fmt.Errorf("%s not in the %s image store after import:\n%s\n%s", it.ref, criNamespace, cmdString(r), cmdString(ls))
 			continue
 		}
 		d.images[key] = nil

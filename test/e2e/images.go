@@ -120,18 +120,28 @@ func (d *daemon) importImages() {
 			d.images[im.name] = fmt.Errorf("not built: %w", err)
 			continue
 		}
-		r := d.ctr(2*time.Minute, "images", "import", "--all-platforms", imageTar(im.name))
-		if r.Code != 0 || r.Err != nil {
-			d.images[im.name] = fmt.Errorf("import failed: %s", r)
-			continue
-		}
-		// An import can "succeed" importing nothing (e.g. when filtered by platform).
-		if ls := d.ctr(time.Minute, "images", "ls", "-q"); !hasLine(ls.Stdout, imageRef(im.name)) {
-			d.images[im.name] = fmt.Errorf("%s not in the image store after import:\n%s\n%s", imageRef(im.name), r, ls)
+		if _, err := d.importImage(namespace, imageTar(im.name), imageRef(im.name)); err != nil {
+			d.images[im.name] = err
 			continue
 		}
 		d.images[im.name] = nil
 	}
+}
+
+// importImage imports the OCI image-layout tar holding ref into d's namespace ns with
+// `ctr images import --all-platforms FLAGS TAR`, then checks that `ctr images ls` lists
+// ref: an import can "succeed" importing nothing (e.g. when filtered by platform). It
+// returns the import's result for further checks.
+func (d *daemon) importImage(ns, tar, ref string, flags ...string) (result, error) {
+	args := append(append([]string{"images", "import", "--all-platforms"}, flags...), tar)
+	r := d.ctrNS(2*time.Minute, ns, args...)
+	if r.Code != 0 || r.Err != nil {
+		return r, fmt.Errorf("import into %s failed: %s", ns, cmdString(r))
+	}
+	if ls := d.ctrNS(time.Minute, ns, "images", "ls", "-q"); !hasLine(ls.Stdout, ref) {
+		return r, fmt.Errorf("%s not in the %s image store after import:\n%s\n%s", ref, ns, cmdString(r), cmdString(ls))
+	}
+	return r, nil
 }
 
 func hasLine(s, line string) bool {

@@ -165,13 +165,7 @@ func (c *tc) importHostile() {
 		if hostileErr != nil {
 			return fmt.Errorf("not built: %w", hostileErr)
 		}
-		r := c.d.ctr(2*time.Minute, "images", "import", "--all-platforms", imageTar(hostileImage))
-		if r.Code != 0 || r.Err != nil {
-			return fmt.Errorf("import failed: %s", r)
-		}
-		if ls := c.d.ctr(time.Minute, "images", "ls", "-q"); !hasLine(ls.Stdout, imageRef(hostileImage)) {
-			return fmt.Errorf("%s not in the image store after import:\n%s\n%s", imageRef(hostileImage), r, ls)
-		}
-		return nil
+		_, err := c.d.importImage(namespace, imageTar(hostileImage), imageRef(hostileImage))
+		return err
 	}()
 }
