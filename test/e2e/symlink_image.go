@@ -3,21 +3,15 @@
 package e2e
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/opencontainers/go-digest"
-	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/wasmtee/wasmtee/test/internal/ocilayout"
 )
 
 // hostileImage is the name (see imageRef) of a wasip1/wasm image with what `wasmtee
@@ -29,107 +23,38 @@ const hostileImage = "hostile"
 // and a few bytes of a section.
 const componentBytes = "\x00asm\x0d\x00\x01\x00\x01\x02\x03\x04"
 
-// imageEntry is one file of a test layer: a regular file with data, or a symlink
-// to link.
-type imageEntry struct {
-	name string // relative to the root, no leading slash
-	data []byte
-	link string
-}
-
 // hostileEntries are the files of the hostile image. hostPath is a valid module on
 // the host (outside any rootfs): if the shim ever followed a link on the host, the
 // run would succeed and print what it prints.
-func hostileEntries(hello []byte, elf []byte, hostPath string) []imageEntry {
+func hostileEntries(hello []byte, elf []byte, hostPath string) []ocilayout.File {
 	up := strings.Repeat("../", 12)
-	return []imageEntry{
-		{name: "hello.wasm", data: hello},
-		{name: "empty.wasm", data: []byte{}},
-		{name: "bad2.wasm", data: elf},
-		{name: "component.wasm", data: []byte(componentBytes)},
+	return []ocilayout.File{
+		{Name: "hello.wasm", Data: hello},
+		{Name: "empty.wasm", Data: []byte{}},
+		{Name: "bad2.wasm", Data: elf},
+		{Name: "component.wasm", Data: []byte(componentBytes)},
 		// Out of the rootfs: absolute, relative, to a host module, through a directory.
-		{name: "evil.wasm", link: "/etc/hostname"},
-		{name: "evil-rel.wasm", link: "../../../../etc/passwd"},
-		{name: "evil-host.wasm", link: hostPath},
-		{name: "evil-host-rel.wasm", link: up + strings.TrimPrefix(hostPath, "/")},
-		{name: "up", link: strings.TrimSuffix(up, "/")},
+		{Name: "evil.wasm", Link: "/etc/hostname"},
+		{Name: "evil-rel.wasm", Link: "../../../../etc/passwd"},
+		{Name: "evil-host.wasm", Link: hostPath},
+		{Name: "evil-host-rel.wasm", Link: up + strings.TrimPrefix(hostPath, "/")},
+		{Name: "up", Link: strings.TrimSuffix(up, "/")},
 		// Inside the rootfs: relative, and absolute as the container sees it.
-		{name: "inside.wasm", link: "hello.wasm"},
-		{name: "abs-inside.wasm", link: "/hello.wasm"},
+		{Name: "inside.wasm", Link: "hello.wasm"},
+		{Name: "abs-inside.wasm", Link: "/hello.wasm"},
 	}
 }
 
 // writeImage writes an OCI image-layout tar of a wasip1/wasm image named ref, one
 // gzip layer with entries, entrypoint /hello.wasm.
-func writeImage(dest, ref string, entries []imageEntry) error {
-	var layer bytes.Buffer
-	tw := tar.NewWriter(&layer)
-	mtime := time.Unix(0, 0)
-	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(e.data)), ModTime: mtime}
-		if e.link != "" {
-			h = &tar.Header{Name: e.name, Typeflag: tar.TypeSymlink, Linkname: e.link, Mode: 0o777, ModTime: mtime}
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			return err
-		}
-		if e.link == "" {
-			if _, err := tw.Write(e.data); err != nil {
-				return err
-			}
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(layer.Bytes())
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	platform := ocispec.Platform{OS: "wasip1", Architecture: "wasm"}
-	cfg, err := json.Marshal(ocispec.Image{
-		Platform: platform,
-		Config:   ocispec.ImageConfig{Entrypoint: []string{"/hello.wasm"}},
-		RootFS:   ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{digest.FromBytes(layer.Bytes())}},
+func writeImage(dest, ref string, entries []ocilayout.File) error {
+	return ocilayout.Write(dest, ocilayout.Image{
+		Ref:         ref,
+		Platform:    ocispec.Platform{OS: "wasip1", Architecture: "wasm"},
+		Config:      ocispec.ImageConfig{Entrypoint: []string{"/hello.wasm"}},
+		Layer:       entries,
+		Annotations: map[string]string{ocispec.AnnotationRefName: "test"},
 	})
-	if err != nil {
-		return err
-	}
-	blob := func(mt string, b []byte) ocispec.Descriptor {
-		return ocispec.Descriptor{MediaType: mt, Digest: digest.FromBytes(b), Size: int64(len(b))}
-	}
-	manifest, err := json.Marshal(ocispec.Manifest{
-		Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest,
-		Config: blob(ocispec.MediaTypeImageConfig, cfg),
-		Layers: []ocispec.Descriptor{blob(ocispec.MediaTypeImageLayerGzip, gz.Bytes())},
-	})
-	if err != nil {
-		return err
-	}
-	md := blob(ocispec.MediaTypeImageManifest, manifest)
-	md.Annotations = map[string]string{"io.containerd.image.name": ref, ocispec.AnnotationRefName: "test"}
-	md.Platform = &platform
-	index, err := json.Marshal(ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex, Manifests: []ocispec.Descriptor{md}})
-	if err != nil {
-		return err
-	}
-	var out bytes.Buffer
-	ow := tar.NewWriter(&out)
-	add := func(name string, b []byte) {
-		ow.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(b)), ModTime: mtime})
-		ow.Write(b)
-	}
-	add("oci-layout", []byte(`{"imageLayoutVersion":"1.0.0"}`))
-	add("index.json", index)
-	for _, b := range [][]byte{cfg, manifest, gz.Bytes()} {
-		add(fmt.Sprintf("blobs/sha256/%x", sha256.Sum256(b)), b)
-	}
-	if err := ow.Close(); err != nil {
-		return err
-	}
-	return os.WriteFile(dest, out.Bytes(), 0o644)
 }
 
 var (
