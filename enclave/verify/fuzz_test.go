@@ -5,19 +5,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +21,7 @@ import (
 	"github.com/google/go-tdx-guest/testing/testdata"
 
 	"github.com/wasmtee/wasmtee/enclave/evidence"
+	"github.com/wasmtee/wasmtee/test/sgxdcap"
 )
 
 // FuzzPolicy: ParsePolicy never panics; a policy it accepts marshals to
@@ -97,81 +91,32 @@ func fuzzKey(tb testing.TB, b byte) *ecdsa.PrivateKey {
 // PEM chain leaf-intermediate-root.
 func fuzzSGXPKI(tb testing.TB) (*x509.CertPool, *ecdsa.PrivateKey, []byte) {
 	tb.Helper()
-	rootKey, interKey, pckKey := fuzzKey(tb, 1), fuzzKey(tb, 2), fuzzKey(tb, 3)
-	issue := func(serial int64, cn string, ca bool, key *ecdsa.PrivateKey, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) *x509.Certificate {
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
-			NotBefore: fuzzTime.Add(-24 * time.Hour), NotAfter: fuzzTime.Add(24 * time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true, IsCA: ca,
-		}
-		if ca {
-			tmpl.KeyUsage |= x509.KeyUsageCertSign
-		}
-		if parent == nil {
-			parent, parentKey = tmpl, key
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return c
+	pki, err := sgxdcap.NewPKI(sgxdcap.PKIOptions{
+		Name: "Fuzz", NotBefore: fuzzTime.Add(-24 * time.Hour), NotAfter: fuzzTime.Add(24 * time.Hour),
+		Keys: [3]*ecdsa.PrivateKey{fuzzKey(tb, 1), fuzzKey(tb, 2), fuzzKey(tb, 3)},
+	})
+	if err != nil {
+		tb.Fatal(err)
 	}
-	root := issue(1, "Fuzz SGX Root CA", true, rootKey, nil, nil)
-	inter := issue(2, "Fuzz SGX PCK Platform CA", true, interKey, root, rootKey)
-	leaf := issue(3, "Fuzz SGX PCK Certificate", false, pckKey, inter, interKey)
 	pool := x509.NewCertPool()
-	pool.AddCert(root)
-	enc := func(c *x509.Certificate) []byte {
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
-	}
-	return pool, pckKey, slices.Concat(enc(leaf), enc(inter), enc(root))
+	pool.AddCert(pki.Root)
+	return pool, pki.PCKKey, pki.ChainPEM()
 }
 
 // fuzzSGXQuote is a DCAP quote v3 (layout in sgx.go) binding rd, signed
 // through the PCK key.
 func fuzzSGXQuote(tb testing.TB, rd [64]byte, pckKey *ecdsa.PrivateKey, chain []byte) []byte {
 	tb.Helper()
-	sign := func(key *ecdsa.PrivateKey, msg []byte) []byte {
-		d := sha256.Sum256(msg)
-		r, s, err := ecdsa.Sign(rand.Reader, key, d[:])
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out := make([]byte, 64)
-		r.FillBytes(out[:32])
-		s.FillBytes(out[32:])
-		return out
+	q := sgxdcap.Quote{
+		MrEnclave: [32]byte(bytes.Repeat([]byte{0xe1}, 32)), MrSigner: [32]byte(bytes.Repeat([]byte{0x51}, 32)),
+		Attributes: sgxdcap.AttrInit | sgxdcap.AttrMode64Bit, ReportData: rd,
+		AttestationKey: fuzzKey(tb, 4), AuthData: []byte("fuzz qe authentication data"),
 	}
-	header := make([]byte, sgxHeaderSize)
-	binary.LittleEndian.PutUint16(header[0:], sgxQuoteVersion)
-	binary.LittleEndian.PutUint16(header[2:], sgxKeyTypeP256)
-	body := make([]byte, sgxReportBodySize)
-	binary.LittleEndian.PutUint64(body[sgxOffAttributes:], 0x5)
-	copy(body[sgxOffMrEnclave:], bytes.Repeat([]byte{0xe1}, 32))
-	copy(body[sgxOffMrSigner:], bytes.Repeat([]byte{0x51}, 32))
-	copy(body[sgxOffReportData:], rd[:])
-	ak := fuzzKey(tb, 4)
-	akBytes, err := ak.PublicKey.Bytes()
+	raw, err := q.Build(pckKey, chain)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	akRaw := akBytes[1:]
-	auth := []byte("fuzz qe authentication data")
-	qe := make([]byte, sgxReportBodySize)
-	bind := sha256.Sum256(slices.Concat(akRaw, auth))
-	copy(qe[sgxOffReportData:], bind[:])
-	signed := slices.Concat(header, body)
-	sig := slices.Concat(
-		sign(ak, signed), akRaw, qe, sign(pckKey, qe),
-		binary.LittleEndian.AppendUint16(nil, uint16(len(auth))), auth,
-		binary.LittleEndian.AppendUint16(nil, sgxCertTypePCKPEM),
-		binary.LittleEndian.AppendUint32(nil, uint32(len(chain))), chain,
-	)
-	return slices.Concat(signed, binary.LittleEndian.AppendUint32(nil, uint32(len(sig))), sig)
+	return raw
 }
 
 // fuzzProducer makes evidence with a quote function, as any backend.

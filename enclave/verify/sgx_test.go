@@ -5,19 +5,16 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/pem"
-	"math/big"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wasmtee/wasmtee/enclave/evidence"
+	"github.com/wasmtee/wasmtee/test/sgxdcap"
 )
 
 // testPKI makes a test root CA, an intermediate CA and a PCK leaf
@@ -26,134 +23,37 @@ import (
 // certification data) and the root's PEM.
 func testPKI(t *testing.T, now time.Time) (*ecdsa.PrivateKey, []byte, []byte) {
 	t.Helper()
-	newKey := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
+	pki, err := sgxdcap.NewPKI(sgxdcap.PKIOptions{Name: "Test", NotBefore: now.Add(-12 * time.Hour), NotAfter: now.Add(12 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
 	}
-	serial := int64(0)
-	issue := func(cn string, ca bool, key *ecdsa.PrivateKey, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) *x509.Certificate {
-		serial++
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
-			NotBefore: now.Add(-12 * time.Hour), NotAfter: now.Add(12 * time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true, IsCA: ca,
-		}
-		if ca {
-			tmpl.KeyUsage |= x509.KeyUsageCertSign
-		}
-		if parent == nil {
-			parent, parentKey = tmpl, key
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	rootKey, interKey, pckKey := newKey(), newKey(), newKey()
-	root := issue("Test SGX Root CA", true, rootKey, nil, nil)
-	inter := issue("Test SGX PCK Platform CA", true, interKey, root, rootKey)
-	leaf := issue("Test SGX PCK Certificate", false, pckKey, inter, interKey)
-	enc := func(c *x509.Certificate) []byte {
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
-	}
-	return pckKey, slices.Concat(enc(leaf), enc(inter), enc(root)), enc(root)
+	return pki.PCKKey, pki.ChainPEM(), pki.RootPEM()
 }
 
-// sgxQuoteSpec is what a test quote holds.
+// sgxQuoteSpec is what a test quote holds: the quote (its attributes
+// aside), whether the enclave is a debug one, and the PCK key and chain
+// that sign and certify it.
 type sgxQuoteSpec struct {
-	reportData [64]byte
-	mrEnclave  [32]byte
-	mrSigner   [32]byte
-	isvProdID  uint16
-	isvSvn     uint16
-	debug      bool
-
+	sgxdcap.Quote
+	debug    bool
 	pckKey   *ecdsa.PrivateKey
 	chainPEM []byte
-	certType uint16 // 0: 5
-
-	// tampering after signing
-	unbindQE bool // QE report data not binding the attestation key
 }
 
 // buildSGXQuote assembles and signs a DCAP quote v3 as a quoting enclave
 // would (see the layout in sgx.go), with a fresh attestation key.
 func buildSGXQuote(t *testing.T, s sgxQuoteSpec) []byte {
 	t.Helper()
-	le16 := func(v uint16) []byte { return binary.LittleEndian.AppendUint16(nil, v) }
-	sign := func(key *ecdsa.PrivateKey, msg []byte) []byte {
-		d := sha256.Sum256(msg)
-		r, ss, err := ecdsa.Sign(rand.Reader, key, d[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := make([]byte, 64)
-		r.FillBytes(out[:32])
-		ss.FillBytes(out[32:])
-		return out
-	}
-
-	header := make([]byte, sgxHeaderSize)
-	copy(header[0:], le16(3))
-	copy(header[2:], le16(2))
-	copy(header[8:], le16(7))   // QE SVN
-	copy(header[10:], le16(13)) // PCE SVN
-	hexVendor, _ := hex.DecodeString("939a7233f79c4ca9940a0db3957f0607")
-	copy(header[12:], hexVendor)
-
-	body := make([]byte, sgxReportBodySize)
-	flags := uint64(0x1 | 0x4) // INIT, MODE64BIT
+	q := s.Quote
+	q.Attributes = sgxdcap.AttrInit | sgxdcap.AttrMode64Bit
 	if s.debug {
-		flags |= sgxAttributesDebug
+		q.Attributes |= sgxAttributesDebug
 	}
-	binary.LittleEndian.PutUint64(body[sgxOffAttributes:], flags)
-	copy(body[sgxOffMrEnclave:], s.mrEnclave[:])
-	copy(body[sgxOffMrSigner:], s.mrSigner[:])
-	binary.LittleEndian.PutUint16(body[sgxOffIsvProdID:], s.isvProdID)
-	binary.LittleEndian.PutUint16(body[sgxOffIsvSvn:], s.isvSvn)
-	copy(body[sgxOffReportData:], s.reportData[:])
-
-	ak, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	raw, err := q.Build(s.pckKey, s.chainPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	akBytes, err := ak.PublicKey.Bytes() // 0x04 || x || y
-	if err != nil {
-		t.Fatal(err)
-	}
-	akRaw := akBytes[1:]
-	authData := []byte("qe authentication data, 32 bytes")
-
-	qeReport := make([]byte, sgxReportBodySize)
-	binary.LittleEndian.PutUint64(qeReport[sgxOffAttributes:], 0x5)
-	bind := sha256.Sum256(slices.Concat(akRaw, authData))
-	if s.unbindQE {
-		bind[0] ^= 1
-	}
-	copy(qeReport[sgxOffReportData:], bind[:])
-
-	certType := s.certType
-	if certType == 0 {
-		certType = sgxCertTypePCKPEM
-	}
-	signed := slices.Concat(header, body)
-	sigData := slices.Concat(
-		sign(ak, signed),
-		akRaw,
-		qeReport,
-		sign(s.pckKey, qeReport),
-		le16(uint16(len(authData))), authData,
-		le16(certType), binary.LittleEndian.AppendUint32(nil, uint32(len(s.chainPEM))), s.chainPEM,
-	)
-	return slices.Concat(signed, binary.LittleEndian.AppendUint32(nil, uint32(len(sigData))), sigData)
+	return raw
 }
 
 func TestSGXEvidence(t *testing.T) {
@@ -194,7 +94,7 @@ func TestSGXEvidence(t *testing.T) {
 		{"debug enclave allowed", func(s *sgxQuoteSpec) { s.debug = true }, nil, func(p *SGXPolicy, o *Options) {
 			p.AllowDebug = true
 		}, "", ""},
-		{"report data differs", func(s *sgxQuoteSpec) { s.reportData[63] ^= 1 }, nil, nil, ReasonQuoteReportDataMismatch, "REPORTDATA"},
+		{"report data differs", func(s *sgxQuoteSpec) { s.ReportData[63] ^= 1 }, nil, nil, ReasonQuoteReportDataMismatch, "REPORTDATA"},
 		{"flipped MRENCLAVE byte after signing", nil, func(q []byte) []byte {
 			q[sgxHeaderSize+sgxOffMrEnclave] ^= 1
 			return q
@@ -207,7 +107,7 @@ func TestSGXEvidence(t *testing.T) {
 			q[sgxSigDataOffset+128+10] ^= 1
 			return q
 		}, nil, ReasonQuoteInvalid, "QE report signature"},
-		{"QE report does not bind the attestation key", func(s *sgxQuoteSpec) { s.unbindQE = true }, nil, nil, ReasonQuoteInvalid, "bind"},
+		{"QE report does not bind the attestation key", func(s *sgxQuoteSpec) { s.UnbindQE = true }, nil, nil, ReasonQuoteInvalid, "bind"},
 		{"QE report signed by another key", func(s *sgxQuoteSpec) {
 			s.pckKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		}, nil, nil, ReasonQuoteInvalid, "QE report signature"},
@@ -217,7 +117,7 @@ func TestSGXEvidence(t *testing.T) {
 		{"certificates not yet valid", nil, nil, func(p *SGXPolicy, o *Options) {
 			o.Now = now.Add(-48 * time.Hour)
 		}, ReasonQuoteInvalid, "trusted root"},
-		{"unsupported certification data", func(s *sgxQuoteSpec) { s.certType = 6 }, nil, nil, ReasonQuoteInvalid, "type 6"},
+		{"unsupported certification data", func(s *sgxQuoteSpec) { s.CertType = 6 }, nil, nil, ReasonQuoteInvalid, "type 6"},
 		{"version 4", nil, func(q []byte) []byte { q[0] = 4; return q }, nil, ReasonQuoteInvalid, "version"},
 		{"TDX header", nil, func(q []byte) []byte { q[4] = 0x81; return q }, nil, ReasonQuoteInvalid, "TEE type"},
 		{"truncated", nil, func(q []byte) []byte { return q[:sgxSigDataOffset+100] }, nil, ReasonQuoteInvalid, ""},
@@ -229,7 +129,7 @@ func TestSGXEvidence(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &fakeProducer{backend: evidence.BackendSGX, tee: evidence.TEESGX, quote: func(rd [64]byte) []byte {
-				s := sgxQuoteSpec{reportData: rd, mrEnclave: mrEnclave, mrSigner: mrSigner, isvProdID: prodID, isvSvn: 5, pckKey: pckKey, chainPEM: chainPEM}
+				s := sgxQuoteSpec{Quote: sgxdcap.Quote{ReportData: rd, MrEnclave: mrEnclave, MrSigner: mrSigner, IsvProdID: prodID, IsvSvn: 5}, pckKey: pckKey, chainPEM: chainPEM}
 				if tt.spec != nil {
 					tt.spec(&s)
 				}
@@ -274,7 +174,7 @@ func TestSGXEvidence(t *testing.T) {
 // MRSIGNER at 176, REPORTDATA at 368).
 func TestSGXQuoteLayout(t *testing.T) {
 	pckKey, chainPEM, _ := testPKI(t, time.Now())
-	s := sgxQuoteSpec{mrEnclave: [32]byte{0xaa}, mrSigner: [32]byte{0xbb}, reportData: [64]byte{0xcc}, isvProdID: 3, isvSvn: 4, pckKey: pckKey, chainPEM: chainPEM}
+	s := sgxQuoteSpec{Quote: sgxdcap.Quote{MrEnclave: [32]byte{0xaa}, MrSigner: [32]byte{0xbb}, ReportData: [64]byte{0xcc}, IsvProdID: 3, IsvSvn: 4}, pckKey: pckKey, chainPEM: chainPEM}
 	raw := buildSGXQuote(t, s)
 	if raw[112] != 0xaa || raw[176] != 0xbb || raw[368] != 0xcc {
 		t.Fatalf("absolute offsets: %x %x %x", raw[112], raw[176], raw[368])
@@ -283,7 +183,7 @@ func TestSGXQuoteLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(q.mrEnclave(), s.mrEnclave[:]) || !bytes.Equal(q.mrSigner(), s.mrSigner[:]) || !bytes.Equal(q.reportData(), s.reportData[:]) ||
+	if !bytes.Equal(q.mrEnclave(), s.MrEnclave[:]) || !bytes.Equal(q.mrSigner(), s.MrSigner[:]) || !bytes.Equal(q.reportData(), s.ReportData[:]) ||
 		q.isvProdID() != 3 || q.isvSvn() != 4 || q.debug() || q.certType != 5 || !bytes.Equal(q.certData, chainPEM) {
 		t.Errorf("parsed %+v", q)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wasmtee/wasmtee/test/sgxdcap"
 )
 
 // stage2Name is the hidden subcommand of the namespace holder.
@@ -99,7 +101,7 @@ func stage2Main() error {
 }
 
 type quoter struct {
-	params quoteParams
+	params sgxdcap.Quote // all but the report data
 	pck    *ecdsa.PrivateKey
 	chain  []byte
 }
@@ -109,14 +111,14 @@ func newQuoter(a attestPlan) (*quoter, error) {
 	for _, f := range []struct {
 		hex string
 		out *[32]byte
-	}{{a.MrEnclave, &q.params.mrEnclave}, {a.MrSigner, &q.params.mrSigner}} {
+	}{{a.MrEnclave, &q.params.MrEnclave}, {a.MrSigner, &q.params.MrSigner}} {
 		b, err := hex.DecodeString(f.hex)
 		if err != nil || len(b) != 32 {
 			return nil, fmt.Errorf("plan: bad measurement %q", f.hex)
 		}
 		copy(f.out[:], b)
 	}
-	q.params.attrFlags, q.params.xfrm, q.params.prodID, q.params.svn = a.Flags, a.XFRM, a.ProdID, a.Svn
+	q.params.Attributes, q.params.XFRM, q.params.IsvProdID, q.params.IsvSvn = a.Flags, a.XFRM, a.ProdID, a.Svn
 	key, err := x509.ParseECPrivateKey(a.PCKKey)
 	if err != nil {
 		return nil, fmt.Errorf("plan: PCK key: %w", err)
@@ -140,9 +142,9 @@ func (q *quoter) serve() error {
 	if err != nil {
 		return err
 	}
-	var rd [64]byte
-	copy(rd[:], b)
-	quote, err := buildQuote(q.params, rd, q.pck, q.chain)
+	p := q.params
+	copy(p.ReportData[:], b)
+	quote, err := p.Build(q.pck, q.chain)
 	if err != nil {
 		return err
 	}

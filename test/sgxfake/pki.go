@@ -2,17 +2,14 @@ package main
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
+
+	"github.com/wasmtee/wasmtee/test/sgxdcap"
 )
 
 // initHome makes the fake's home: runtime stand-ins, the test PKI, a node
@@ -55,56 +52,20 @@ func initHome(h string) error {
 // chain.pem (leaf, intermediate, root: a quote's certification data) and
 // pck-key.pem.
 func writePKI(h string, now time.Time) error {
-	serial := int64(0)
-	issue := func(cn string, ca bool, key *ecdsa.PrivateKey, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, error) {
-		serial++
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn, Organization: []string{"wasmtee sgxfake (TEST ONLY)"}},
-			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(7 * 24 * time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true, IsCA: ca,
-		}
-		if ca {
-			tmpl.KeyUsage |= x509.KeyUsageCertSign | x509.KeyUsageCRLSign
-		}
-		if parent == nil {
-			parent, parentKey = tmpl, key
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-		if err != nil {
-			return nil, err
-		}
-		return x509.ParseCertificate(der)
-	}
-	var keys [3]*ecdsa.PrivateKey
-	for i := range keys {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return err
-		}
-		keys[i] = k
-	}
-	root, err := issue("sgxfake Test SGX Root CA", true, keys[0], nil, nil)
+	pki, err := sgxdcap.NewPKI(sgxdcap.PKIOptions{
+		Name: "sgxfake Test", Organization: "wasmtee sgxfake (TEST ONLY)",
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(7 * 24 * time.Hour),
+	})
 	if err != nil {
 		return err
 	}
-	inter, err := issue("sgxfake Test SGX PCK Platform CA", true, keys[1], root, keys[0])
-	if err != nil {
-		return err
-	}
-	leaf, err := issue("sgxfake Test SGX PCK Certificate", false, keys[2], inter, keys[1])
-	if err != nil {
-		return err
-	}
-	enc := func(c *x509.Certificate) []byte {
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
-	}
-	der, err := x509.MarshalECPrivateKey(keys[2])
+	der, err := x509.MarshalECPrivateKey(pki.PCKKey)
 	if err != nil {
 		return err
 	}
 	for name, data := range map[string][]byte{
-		rootCertPath(h): enc(root),
-		chainPath(h):    slices.Concat(enc(leaf), enc(inter), enc(root)),
+		rootCertPath(h): pki.RootPEM(),
+		chainPath(h):    pki.ChainPEM(),
 		pckKeyPath(h):   pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}),
 	} {
 		mode := os.FileMode(0o644)
