@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 // The Kubernetes (CRI) benchmark: pods made with crictl through the daemon's
@@ -644,24 +646,18 @@ func existingDirs(dirs []string) map[string]bool {
 // every hierarchy), deepest first; a cgroup with a process in it cannot be
 // removed and is reported.
 func removeCgroupTree() []string {
-	roots, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", criCgroupRoot))
-	roots = append(roots, filepath.Join("/sys/fs/cgroup", criCgroupRoot))
-	var out []string
-	for _, root := range roots {
-		if _, err := os.Stat(root); err != nil {
-			continue
+	var dirs []string // parents before their children
+	procfs.WalkCgroups(procfs.CgroupRoots(procfs.Mounts(procfs.SelfMountinfo)), 64, func(path, rel string) bool {
+		if rel != criCgroupRoot && !strings.HasPrefix(rel, criCgroupRoot+"/") {
+			return false
 		}
-		var dirs []string
-		filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
-			if err == nil && e.IsDir() {
-				dirs = append(dirs, p)
-			}
-			return nil
-		})
-		for i := len(dirs) - 1; i >= 0; i-- { // children after their parent in walk order
-			if err := syscall.Rmdir(dirs[i]); err != nil && !errors.Is(err, syscall.ENOENT) {
-				out = append(out, fmt.Sprintf("cgroup %s: %v", dirs[i], err))
-			}
+		dirs = append(dirs, path)
+		return true
+	})
+	var out []string
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if err := syscall.Rmdir(dirs[i]); err != nil && !errors.Is(err, syscall.ENOENT) {
+			out = append(out, fmt.Sprintf("cgroup %s: %v", dirs[i], err))
 		}
 	}
 	return out

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,9 +40,11 @@ func moduleHosts(hostBin string) []procfs.Proc {
 // cgroup parents (ctr puts containers in /NAMESPACE/ID), runc's state
 // directory and the runc shim's socket directory. Deepest first.
 func createdDirs() []string {
-	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", namespace))
-	return append(dirs, filepath.Join("/sys/fs/cgroup", namespace),
-		"/run/containerd/runc/"+namespace, "/run/containerd/runc", "/run/containerd/s")
+	var dirs []string
+	for _, root := range procfs.CgroupRoots(procfs.Mounts(procfs.SelfMountinfo)) {
+		dirs = append(dirs, filepath.Join(root, namespace))
+	}
+	return append(dirs, "/run/containerd/runc/"+namespace, "/run/containerd/runc", "/run/containerd/s")
 }
 
 func snapshotHost(repo string, versions []string) hostState {
@@ -91,7 +93,7 @@ func (h hostState) cleanupAndCheck() []string {
 			}
 		}
 	}
-	for _, m := range mountsUnder(h.benchDir) {
+	for _, m := range slices.Sorted(maps.Keys(procfs.MountsUnder(procfs.SelfMountinfo, h.benchDir))) {
 		found = append(found, "mount "+m)
 	}
 	// Module hosts run with / as their directory and name no daemon
@@ -176,29 +178,6 @@ func dirEntries(dir string) []string {
 	var out []string
 	for _, e := range es {
 		out = append(out, filepath.Join(dir, e.Name()))
-	}
-	return out
-}
-
-// mountsUnder lists mount points at or below dir.
-func mountsUnder(dir string) []string {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	unescape := strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`)
-	var out []string
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) < 5 {
-			continue
-		}
-		mp := unescape.Replace(fields[4])
-		if mp == dir || strings.HasPrefix(mp, dir+"/") {
-			out = append(out, mp)
-		}
 	}
 	return out
 }

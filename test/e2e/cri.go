@@ -670,7 +670,7 @@ func (d *daemon) checkCRILeaks(t testingT, podIDs, ctrIDs []string) {
 	for n := range dirNames(d.criTaskStateDir()) {
 		dir := filepath.Join(d.criTaskStateDir(), n)
 		var ms []string
-		for m := range mountsUnder(dir) {
+		for m := range procfs.MountsUnder(procfs.SelfMountinfo, dir) {
 			ms = append(ms, m)
 		}
 		sort.Sort(sort.Reverse(sort.StringSlice(ms)))
@@ -679,7 +679,7 @@ func (d *daemon) checkCRILeaks(t testingT, podIDs, ctrIDs []string) {
 				syscall.Unmount(m, syscall.MNT_DETACH)
 			}
 		}
-		if len(mountsUnder(dir)) == 0 {
+		if len(procfs.MountsUnder(procfs.SelfMountinfo, dir)) == 0 {
 			os.RemoveAll(dir)
 		}
 	}
@@ -688,63 +688,17 @@ func (d *daemon) checkCRILeaks(t testingT, podIDs, ctrIDs []string) {
 	}
 }
 
-// cgroupRoots are the cgroup hierarchies to search: every cgroup v1 controller mount
-// under /sys/fs/cgroup (memory among them) plus the cgroup v2 one, or /sys/fs/cgroup
-// itself on a cgroup v2 only host. Best effort: what cannot be read is skipped.
-func cgroupRoots() []string {
-	const base = "/sys/fs/cgroup"
-	if _, err := os.Stat(filepath.Join(base, "cgroup.controllers")); err == nil {
-		return []string{base}
-	}
-	ents, _ := os.ReadDir(base)
-	var roots []string
-	for _, e := range ents {
-		// Skip the symlinks (cpu -> cpu,cpuacct): each hierarchy once.
-		if e.Type()&os.ModeSymlink != 0 || !e.IsDir() {
-			continue
-		}
-		dir := filepath.Join(base, e.Name())
-		if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err == nil {
-			roots = append(roots, dir)
-		}
-	}
-	return roots
-}
-
 // cgroupsNamed finds cgroup directories whose name contains one of ids (CRI's cgroups
 // paths end in the pod or container ID: "/k8s.io/ID" without a cgroup_parent).
 func cgroupsNamed(ids []string) []string {
 	var out []string
-	var walk func(dir string, depth int)
-	walk = func(dir string, depth int) {
-		if depth > 8 {
-			return
+	procfs.WalkCgroups(procfs.CgroupRoots(procfs.Mounts(procfs.SelfMountinfo)), 9, func(path, rel string) bool {
+		name := filepath.Base(path)
+		if slices.ContainsFunc(ids, func(id string) bool { return strings.Contains(name, id) }) {
+			out = append(out, path)
 		}
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			return
-		}
-		for _, e := range ents {
-			if !e.IsDir() || e.Type()&os.ModeSymlink != 0 {
-				continue
-			}
-			p := filepath.Join(dir, e.Name())
-			named := false
-			for _, id := range ids {
-				if strings.Contains(e.Name(), id) {
-					named = true
-					break
-				}
-			}
-			walk(p, depth+1) // children first: deepest first when removed in reverse order
-			if named {
-				out = append(out, p)
-			}
-		}
-	}
-	for _, root := range cgroupRoots() {
-		walk(root, 0)
-	}
+		return true
+	})
 	sort.Strings(out)
 	return out
 }

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 // versions are the daemons every test runs against, in this order.
@@ -63,7 +65,7 @@ func startDaemon(version string) *daemon {
 		return d
 	}
 	d.sock = sock
-	d.mounts0 = mountsUnder(d.dir)
+	d.mounts0 = procfs.MountsUnder(procfs.SelfMountinfo, d.dir)
 	return d
 }
 

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -27,7 +26,7 @@ type snapshot struct {
 }
 
 func (d *daemon) snapshot() snapshot {
-	return snapshot{fifos: dirNames(fifoDir), sockets: dirNames(socketDir), mounts: mountsUnder(d.dir)}
+	return snapshot{fifos: dirNames(fifoDir), sockets: dirNames(socketDir), mounts: procfs.MountsUnder(procfs.SelfMountinfo, d.dir)}
 }
 
 func (d *daemon) taskStateDir() string {
@@ -42,7 +41,7 @@ func (d *daemon) leaks(before snapshot, ids []string) (found []string, pids []in
 		pids = append(pids, p.pid)
 		found = append(found, fmt.Sprintf("shim process %d: %s (cwd %s)", p.pid, p.cmdline, p.cwd))
 	}
-	for m := range mountsUnder(d.dir) {
+	for m := range procfs.MountsUnder(procfs.SelfMountinfo, d.dir) {
 		if !d.mounts0[m] && !before.mounts[m] {
 			mounts = append(mounts, m)
 			found = append(found, "mount "+m)
@@ -219,42 +218,6 @@ func flagValue(cmdline, name string) string {
 func isZombie(stat []byte) bool {
 	_, z := procfs.ParseStat(stat)
 	return z
-}
-
-// mountsUnder lists mount points at or under dir, from /proc/self/mountinfo.
-func mountsUnder(dir string) map[string]bool {
-	b, _ := os.ReadFile("/proc/self/mountinfo")
-	out := map[string]bool{}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		mp := unescapeMount(f[4])
-		if mp == dir || strings.HasPrefix(mp, dir+"/") {
-			out[mp] = true
-		}
-	}
-	return out
-}
-
-// unescapeMount undoes mountinfo's octal escapes (\040 for space and so on).
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 func dirNames(dir string) map[string]bool {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,7 +152,7 @@ func (s *scope) take(ctx context.Context, client *containerd.Client) *picture {
 	p.daemonFDs = fdCount(s.daemonPID)
 	p.toolFDs = fdCount(os.Getpid())
 	p.mounts = map[string]bool{}
-	mps := mountPoints(s.mountinfo)
+	mps := procfs.Mounts(s.mountinfo)
 	for mp := range mps {
 		if under(mp, s.root) || under(mp, s.state) {
 			p.mounts[mp] = true
@@ -220,28 +219,16 @@ func (s *scope) ours(all map[int]proc) map[int]proc {
 // v2 tree) a few levels deep for directories named like our container IDs,
 // and for the namespace's parent directories.
 func (s *scope) findCgroups(mps map[string]string) (ours, parents []string) {
-	for mp, fstype := range mps {
-		if fstype != "cgroup" && fstype != "cgroup2" {
-			continue
+	procfs.WalkCgroups(procfs.CgroupRoots(mps), 3, func(path, rel string) bool {
+		switch {
+		case s.ourID(filepath.Base(path)):
+			ours = append(ours, path)
+			return false
+		case rel == s.cfg.namespace:
+			parents = append(parents, path)
 		}
-		filepath.WalkDir(mp, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || !d.IsDir() {
-				return nil
-			}
-			rel, _ := filepath.Rel(mp, path)
-			if rel != "." && strings.Count(rel, "/") >= 3 { // deeper than /a/b/c/d
-				return fs.SkipDir
-			}
-			switch {
-			case s.ourID(d.Name()):
-				ours = append(ours, path)
-				return fs.SkipDir
-			case rel == s.cfg.namespace:
-				parents = append(parents, path)
-			}
-			return nil
-		})
-	}
+		return true
+	})
 	slices.Sort(ours)
 	slices.Sort(parents)
 	return ours, parents

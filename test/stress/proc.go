@@ -172,46 +172,6 @@ func daemonDirs(pid int) (root, state string, err error) {
 	return root, state, nil
 }
 
-// mountPoints reads a mountinfo file: mount point -> file system type.
-func mountPoints(mountinfo string) map[string]string {
-	b, _ := os.ReadFile(mountinfo)
-	out := map[string]string{}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		fstype := ""
-		for i := 5; i+1 < len(f); i++ {
-			if f[i] == "-" {
-				fstype = f[i+1]
-				break
-			}
-		}
-		out[unescapeMount(f[4])] = fstype
-	}
-	return out
-}
-
-// unescapeMount undoes mountinfo's octal escapes (\040 for space and so on).
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
 // under: path is dir or inside it.
 func under(path, dir string) bool {
 	return dir != "" && (path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/"))

@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +58,54 @@ func TestModuleHost(t *testing.T) {
 		if id != tc.id || ok != tc.isHost {
 			t.Errorf("ModuleHost(%+v) = %q, %v; want %q, %v", tc.p, id, ok, tc.id, tc.isHost)
 		}
+	}
+}
+
+func TestParseMountinfo(t *testing.T) {
+	m := parseMountinfo(`22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory
+36 31 0:33 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+90 22 0:50 / /run/a\040b\134c rw - overlay overlay rw
+short line
+`)
+	want := map[string]string{"/": "ext4", "/sys/fs/cgroup": "tmpfs", "/sys/fs/cgroup/memory": "cgroup", "/sys/fs/cgroup/unified": "cgroup2", `/run/a b\c`: "overlay"}
+	if len(m) != len(want) {
+		t.Errorf("parsed %q, want %q", m, want)
+	}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("%q: %q, want %q", k, m[k], v)
+		}
+	}
+	if roots := CgroupRoots(m); len(roots) != 2 || roots[0] != "/sys/fs/cgroup/memory" || roots[1] != "/sys/fs/cgroup/unified" {
+		t.Errorf("cgroup roots %q", roots)
+	}
+}
+
+func TestMountsUnderAndWalk(t *testing.T) {
+	if !MountsUnder(SelfMountinfo, "/")["/"] {
+		t.Error("/ is not a mount point under /")
+	}
+	root := t.TempDir()
+	for _, d := range []string{"a/b/c/d", "x/y"} {
+		if err := os.MkdirAll(root+"/"+d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(root+"/a", root+"/link"); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	WalkCgroups([]string{root}, 3, func(path, rel string) bool {
+		if path != root+"/"+rel {
+			t.Errorf("path %s, rel %s", path, rel)
+		}
+		seen = append(seen, rel)
+		return rel != "x"
+	})
+	want := []string{"a", "a/b", "a/b/c", "x"}
+	if strings.Join(seen, " ") != strings.Join(want, " ") {
+		t.Errorf("walked %q, want %q", seen, want)
 	}
 }
