@@ -32,6 +32,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -39,6 +41,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 
 	"github.com/wasmtee/wasmtee/enclave/evidence"
@@ -57,7 +60,11 @@ const maxKeyFile = 64 << 10
 // Producer is the process backend's evidence source. It is safe for
 // concurrent use.
 type Producer struct {
-	key ed25519.PrivateKey
+	// key is the node key, expanded from its seed at first use: a shim
+	// makes a producer for every container, and expanding an Ed25519 key
+	// (its first one in a process builds a table) costs more than the rest
+	// of choosing the backend, for a key that most containers never use.
+	key func() ed25519.PrivateKey
 }
 
 var _ evidence.Producer = (*Producer)(nil)
@@ -69,11 +76,11 @@ func New(path string) (*Producer, error) {
 	if path == "" {
 		path = DefaultKeyPath
 	}
-	key, err := LoadOrCreateKey(path)
+	seed, err := loadOrCreateSeed(path)
 	if err != nil {
 		return nil, err
 	}
-	return &Producer{key: key}, nil
+	return &Producer{key: sync.OnceValue(func() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(seed) })}, nil
 }
 
 // NewWithKey returns a producer signing with key.
@@ -81,7 +88,7 @@ func NewWithKey(key ed25519.PrivateKey) (*Producer, error) {
 	if len(key) != ed25519.PrivateKeySize {
 		return nil, fmt.Errorf("node key has %d bytes, want %d", len(key), ed25519.PrivateKeySize)
 	}
-	return &Producer{key: key}, nil
+	return &Producer{key: func() ed25519.PrivateKey { return key }}, nil
 }
 
 // Backend returns "process".
@@ -93,13 +100,13 @@ func (p *Producer) TEE() string { return evidence.TEENone }
 // PublicKey returns the node key's public half; evidence.Make puts it in
 // the evidence's nodeKey.
 func (p *Producer) PublicKey() ed25519.PublicKey {
-	return p.key.Public().(ed25519.PublicKey)
+	return p.key().Public().(ed25519.PublicKey)
 }
 
 // Quote signs evidence.SignedMessage(reportData) with the node key. There
 // is no provider and there are no certificates.
 func (p *Producer) Quote(reportData [64]byte) ([]byte, string, [][]byte, error) {
-	return ed25519.Sign(p.key, evidence.SignedMessage(reportData)), "", nil, nil
+	return ed25519.Sign(p.key(), evidence.SignedMessage(reportData)), "", nil, nil
 }
 
 // LoadOrCreateKey loads the node key at path, or creates it if the file
@@ -112,10 +119,44 @@ func LoadOrCreateKey(path string) (ed25519.PrivateKey, error) {
 	return createKey(path)
 }
 
+// loadOrCreateSeed is LoadOrCreateKey without expanding the key: the seed.
+func loadOrCreateSeed(path string) ([]byte, error) {
+	data, err := readKey(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key, err := createKey(path)
+		if err != nil {
+			return nil, err
+		}
+		return key.Seed(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	seed, err := parseSeed(data)
+	if err != nil {
+		return nil, fmt.Errorf("node key %s: %w", path, err)
+	}
+	return seed, nil
+}
+
 // LoadKey reads the node key at path, refusing a file that others may read
 // (see the package documentation). A missing file gives an error that
 // matches fs.ErrNotExist.
 func LoadKey(path string) (ed25519.PrivateKey, error) {
+	data, err := readKey(path)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ParseKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("node key %s: %w", path, err)
+	}
+	return key, nil
+}
+
+// readKey reads the node key file at path, refusing one that others may
+// read.
+func readKey(path string) ([]byte, error) {
 	f, err := openKey(path)
 	if err != nil {
 		return nil, err
@@ -128,11 +169,7 @@ func LoadKey(path string) (ed25519.PrivateKey, error) {
 	if len(data) > maxKeyFile {
 		return nil, fmt.Errorf("node key %s: file is too large to be a key", path)
 	}
-	key, err := ParseKey(data)
-	if err != nil {
-		return nil, fmt.Errorf("node key %s: %w", path, err)
-	}
-	return key, nil
+	return data, nil
 }
 
 // CheckKeyFile reports whether the node key file at path exists and is
@@ -189,8 +226,30 @@ func checkPrivate(f *os.File, path string) error {
 // ParseKey decodes a key file's content: PEM (PKCS #8) or a raw 32-byte
 // seed.
 func ParseKey(data []byte) (ed25519.PrivateKey, error) {
+	seed, err := parseSeed(data)
+	if err != nil {
+		return nil, err
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// pkcs8 is PKCS #8's PrivateKeyInfo (RFC 5208) up to the key; the optional
+// attributes and public key that may follow are not read.
+type pkcs8 struct {
+	Version    int
+	Algo       pkix.AlgorithmIdentifier
+	PrivateKey []byte
+}
+
+// oidEd25519 is the algorithm of Ed25519 keys (RFC 8410).
+var oidEd25519 = asn1.ObjectIdentifier{1, 3, 101, 112}
+
+// parseSeed is ParseKey's seed, before the key is expanded from it (which
+// is the costly part). A PKCS #8 Ed25519 key holds its seed as an OCTET
+// STRING inside the privateKey OCTET STRING (RFC 8410).
+func parseSeed(data []byte) ([]byte, error) {
 	if len(data) == ed25519.SeedSize {
-		return ed25519.NewKeyFromSeed(data), nil
+		return data, nil
 	}
 	block, rest := pem.Decode(data)
 	if block == nil {
@@ -202,15 +261,18 @@ func ParseKey(data []byte) (ed25519.PrivateKey, error) {
 	if next, _ := pem.Decode(rest); next != nil {
 		return nil, errors.New("more than one PEM block")
 	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
+	var p pkcs8
+	if _, err := asn1.Unmarshal(block.Bytes, &p); err != nil {
 		return nil, fmt.Errorf("PKCS #8: %w", err)
 	}
-	key, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("the key is a %T, not an Ed25519 key", k)
+	if !p.Algo.Algorithm.Equal(oidEd25519) {
+		return nil, fmt.Errorf("the key's algorithm is %v, not Ed25519 (%v)", p.Algo.Algorithm, oidEd25519)
 	}
-	return key, nil
+	var seed []byte
+	if rest, err := asn1.Unmarshal(p.PrivateKey, &seed); err != nil || len(rest) != 0 || len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("PKCS #8: not a %d-byte Ed25519 seed", ed25519.SeedSize)
+	}
+	return seed, nil
 }
 
 // MarshalKey encodes key as wasmtee writes it: PEM, PKCS #8.

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"io/fs"
 	"os"
@@ -190,5 +193,34 @@ func TestCheckKeyFile(t *testing.T) {
 	}
 	if err := CheckKeyFile(path); err != nil {
 		t.Errorf("fresh key: %v", err)
+	}
+}
+
+// ParseKey reads the seed out of PKCS #8 itself (so that a producer can
+// expand the key only when it signs): the same key as the standard
+// library's parser, and other algorithms refused.
+func TestParseKeyPKCS8(t *testing.T) {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := MarshalKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseKey(data)
+	if err != nil || !got.Equal(key) {
+		t.Fatalf("ParseKey(MarshalKey(k)) = %x, %v", got, err)
+	}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseKey(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err == nil || !strings.Contains(err.Error(), "not Ed25519") {
+		t.Errorf("an RSA key: %v", err)
 	}
 }
