@@ -27,10 +27,9 @@ TOOL="$WORK/wasmtee-stress"
 WASM_REF=docker.io/wasmtee-stress/hello:1
 RUNC_REF=docker.io/wasmtee-stress/busybox:1
 # The runc shim that containerd 2.4 can drive (Debian's 1.6 one is too old
-# for it): built like test/bench/runcshim.go does, into the same directory.
+# for it): built by `wasmtee-stress runc-shim` (test/internal/runcshim, as
+# for the benchmarks), into the benchmarks' directory.
 RUNC_SHIM_DIR="$REPO/.cache/bench/bin"
-RUNC_SHIM_MODULE=github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2
-RUNC_SHIM_VERSION=2.4.2
 
 log() { echo "stress.sh: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -53,13 +52,7 @@ if [ "$RUNC" = 1 ]; then
 	command -v runc >/dev/null || die "runc not found: run make deps"
 	"$TOOL" busybox-image "$WORK/busybox.tar" "$RUNC_REF"
 	if [ "$VERSION" = 2.4 ]; then
-		shim="$RUNC_SHIM_DIR/containerd-shim-runc-v2"
-		if ! "$shim" -v 2>/dev/null | grep -q "Version:[[:space:]]*$RUNC_SHIM_VERSION"; then
-			log "building containerd-shim-runc-v2 $RUNC_SHIM_VERSION into $RUNC_SHIM_DIR"
-			mkdir -p "$RUNC_SHIM_DIR"
-			# from /, so that this repository's go.mod takes no part
-			(cd / && GOBIN="$RUNC_SHIM_DIR" GOFLAGS= GOWORK=off go install "$RUNC_SHIM_MODULE@v$RUNC_SHIM_VERSION")
-		fi
+		"$TOOL" runc-shim "$RUNC_SHIM_DIR"
 		DAEMON_PATH="$RUNC_SHIM_DIR:$PATH"
 	fi
 fi

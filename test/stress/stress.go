@@ -46,6 +46,7 @@ type config struct {
 
 const usageText = `usage: wasmtee-stress -address SOCK -image REF [flags]
        wasmtee-stress busybox-image OUT.tar REF   (writes the runc comparison's image)
+       wasmtee-stress runc-shim DIR               (builds containerd 2.4's runc shim into DIR)
 
 Runs create/start/wait/delete of a container N times, P in parallel, against
 a containerd daemon, then checks for leaked processes, fds, mounts, cgroups,
@@ -110,6 +111,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "busybox-image" {
 		return busyboxMain(args[1:], stderr)
+	}
+	if len(args) > 0 && args[0] == "runc-shim" {
+		return runcShimMain(args[1:], stderr)
 	}
 	cfg, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
