@@ -134,31 +134,25 @@ func TestDoctorTEENodes(t *testing.T) {
 	wantCheck(t, rep, "containerd", "absent", "", "not on PATH")
 	wantCheck(t, rep, "shim", "ok", "/usr/local/bin/"+shimBinary, "with wasmtee-shim and wasmtee-module-host beside it")
 
-	// The shim without its module host (or its server) is broken: exit 1.
-	if err := os.Remove(filepath.Join(root, "usr/local/bin", hostBinary)); err != nil {
-		t.Fatal(err)
+	// The shim without its module host, or without its server, is broken:
+	// exit 1, and the check names what is missing.
+	for _, missing := range []struct{ bin, detail string }{
+		{hostBinary, "/usr/local/bin/wasmtee-module-host is missing beside the shim: every wasm container will fail at create"},
+		{serverBinary, "/usr/local/bin/wasmtee-shim is missing beside the shim: every wasm container will fail at start"},
+	} {
+		if err := os.Remove(filepath.Join(root, "usr/local/bin", missing.bin)); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, _ = run(t, "doctor", "--json", "--root", root)
+		rep = doctorReport{}
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if code != ExitError {
+			t.Errorf("doctor without %s: exit %d, want %d", missing.bin, code, ExitError)
+		}
+		wantCheck(t, rep, "shim", "error", "/usr/local/bin/"+shimBinary, missing.detail)
 	}
-	code, stdout, _ = run(t, "doctor", "--json", "--root", root)
-	rep = doctorReport{}
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-		t.Fatal(err)
-	}
-	if code != ExitError {
-		t.Errorf("doctor with a shim but no module host: exit %d, want %d", code, ExitError)
-	}
-	wantCheck(t, rep, "shim", "error", "/usr/local/bin/"+shimBinary, "/usr/local/bin/wasmtee-module-host is missing beside the shim")
-	if err := os.Remove(filepath.Join(root, "usr/local/bin", serverBinary)); err != nil {
-		t.Fatal(err)
-	}
-	code, stdout, _ = run(t, "doctor", "--json", "--root", root)
-	rep = doctorReport{}
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-		t.Fatal(err)
-	}
-	if code != ExitError {
-		t.Errorf("doctor with a shim but no shim server: exit %d, want %d", code, ExitError)
-	}
-	wantCheck(t, rep, "shim", "error", "/usr/local/bin/"+shimBinary, "/usr/local/bin/wasmtee-shim is missing beside the shim: every wasm container will fail at start")
 
 	// A confidential VM (configfs-tsm through the library's fake).
 	r := faketsm.ReportV7(0)
