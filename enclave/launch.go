@@ -62,6 +62,14 @@ type LaunchRequest struct {
 	// the container's cgroup). Compiling is the runtime's work, like
 	// unpacking an image: it is not charged to the container's limits.
 	Join func(pid int) error
+	// EnterCgroup, if set (Launch), is called on the thread that starts
+	// the host, just before it does: it moves that thread into the
+	// container's cgroup, so that the host starts there, and returns how
+	// to move the thread back. Then Join is not needed after a load from
+	// the cache, and before a compile the host is moved out with Leave
+	// (and in again with Join after it).
+	EnterCgroup func() (back func(), err error)
+	Leave       func(pid int) error
 }
 
 // LoadInfo describes how the module was loaded.
@@ -115,13 +123,19 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 	}
 	cmd := l.command(req, child)
 	p := &Process{conn: conn, dec: json.NewDecoder(conn), enc: json.NewEncoder(conn), done: make(chan struct{})}
-	err = p.start(cmd)
+	err = p.start(cmd, req.EnterCgroup)
 	child.Close()
 	if err != nil {
 		conn.Close()
 		return nil, LoadInfo{}, fmt.Errorf("start module host: %w", err)
 	}
-	info, err := p.load(ctx, control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax}, req.Join)
+	load := control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax}
+	join := cgroupJoin{join: req.Join}
+	if req.EnterCgroup != nil {
+		load.AskBeforeCompile = true
+		join = cgroupJoin{join: req.Join, leave: req.Leave, born: true}
+	}
+	info, err := p.load(ctx, load, join)
 	if err == nil {
 		err = info.measure(req.Workload, req.Backend)
 	}
@@ -144,9 +158,19 @@ func (l *Launcher) command(req LaunchRequest, ctl *os.File) *exec.Cmd {
 	return cmd
 }
 
+// cgroupJoin is how a host gets into the container's cgroup: born there
+// (EnterCgroup), moved out to compile with leave, or joined after its load
+// with join.
+type cgroupJoin struct {
+	join, leave func(pid int) error
+	born        bool
+}
+
 // load sends the host the load request and, once the module is loaded,
-// calls join (if set) with the host's PID.
-func (p *Process) load(ctx context.Context, load control.Request, join func(pid int) error) (LoadInfo, error) {
+// places the host in the container's cgroup (see cgroupJoin). A host born
+// in the cgroup that must compile asks first (Reply.Compile): it is moved
+// out, told to go on, and joined again after its load.
+func (p *Process) load(ctx context.Context, load control.Request, cg cgroupJoin) (LoadInfo, error) {
 	if err := p.enc.Encode(load); err != nil {
 		return LoadInfo{}, p.diedOr(fmt.Errorf("send load: %w", err))
 	}
@@ -154,11 +178,26 @@ func (p *Process) load(ctx context.Context, load control.Request, join func(pid 
 	if err != nil {
 		return LoadInfo{}, err
 	}
+	inCgroup := cg.born
+	if rep.Compile && load.AskBeforeCompile {
+		if cg.leave != nil {
+			if err := cg.leave(p.pid); err != nil {
+				return LoadInfo{}, fmt.Errorf("move the module host out of the container's cgroup to compile: %w", err)
+			}
+			inCgroup = false
+		}
+		if err := p.enc.Encode(control.Request{Op: control.OpCompile}); err != nil {
+			return LoadInfo{}, p.diedOr(fmt.Errorf("send compile: %w", err))
+		}
+		if rep, err = p.receive(ctx); err != nil {
+			return LoadInfo{}, err
+		}
+	}
 	if err := replyErr(rep); err != nil {
 		return LoadInfo{}, err
 	}
-	if join != nil {
-		if err := join(p.pid); err != nil {
+	if cg.join != nil && !inCgroup {
+		if err := cg.join(p.pid); err != nil {
 			return LoadInfo{}, err
 		}
 	}
@@ -193,21 +232,34 @@ type Process struct {
 // stays locked and is discarded when run returns: its credentials are
 // spoiled, and PDEATHSIG is tied to the thread that forked the child, so it
 // must live as long as the child does.
-func (p *Process) run(cmd *exec.Cmd, started chan<- error) {
+func (p *Process) run(cmd *exec.Cmd, enter func() (func(), error), started chan<- error) {
 	runtime.LockOSThread()
 	if err := dropThreadPrivileges(); err != nil {
 		started <- err
 		close(p.done)
 		return
 	}
-	if err := cmd.Start(); err != nil {
+	back := func() {}
+	if enter != nil {
+		var err error
+		if back, err = enter(); err != nil {
+			started <- fmt.Errorf("enter the container's cgroup: %w", err)
+			close(p.done)
+			return
+		}
+	}
+	err := cmd.Start()
+	// This thread only waits for the host from now on; it is not the
+	// container's.
+	back()
+	if err != nil {
 		started <- err
 		close(p.done)
 		return
 	}
 	p.pid, p.proc = cmd.Process.Pid, cmd.Process
 	started <- nil
-	err := cmd.Wait()
+	err = cmd.Wait()
 	p.status = exitCode(cmd.ProcessState, err)
 	p.exitedAt = time.Now()
 	close(p.done)

@@ -154,7 +154,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	env := []string{"PATH=" + oci.DefaultPath, control.EnvControl + "=" + control.FormatAddress(ln.Addr().String(), token)}
 	cmd := hostCommand(req, tools[sgx.GramineSGX], dir, []string{sgx.GramineSGX, files.Name}, env)
 	p := &Process{done: make(chan struct{}), sgx: true}
-	if err := p.start(cmd); err != nil {
+	if err := p.start(cmd, nil); err != nil {
 		return nil, LoadInfo{}, fmt.Errorf("start %s: %w", sgx.GramineSGX, err)
 	}
 	// An enclave that dies says why in Gramine's log, not to the shim.
@@ -178,7 +178,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 
 	// No compile cache: the enclave does not use one (see enclave/host).
 	// No req.Evidence either: the host makes evidence in the enclave.
-	info, err := p.load(ctx, control.Request{Op: control.OpLoad, Workload: req.Workload}, req.Join)
+	info, err := p.load(ctx, control.Request{Op: control.OpLoad, Workload: req.Workload}, cgroupJoin{join: req.Join})
 	if err != nil {
 		return fail(err)
 	}

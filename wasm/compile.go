@@ -58,15 +58,25 @@ func CheckHeader(b []byte) error {
 // Load returns the compiled form of wasm: from cache when an entry exists
 // and loads, otherwise by compiling (and then caching). cache may be nil.
 func Load(e *Engine, wasm []byte, cache *Cache) (*Loaded, error) {
-	return LoadFrom(e, wasm, cache, "")
+	return LoadFrom(e, wasm, cache, LoadOptions{})
 }
 
-// LoadFrom is Load for a module whose file has the identity origin (see
-// oci.ModuleOrigin.Key; "" for none): when the cache holds the digest of
-// that file, the module is not hashed again, and when it does not, the
-// digest is filed under origin for the next start. Hashing is most of a
-// cached start of a large module (20 ms for 30 MB).
-func LoadFrom(e *Engine, wasm []byte, cache *Cache, origin string) (*Loaded, error) {
+// LoadOptions are LoadFrom's.
+type LoadOptions struct {
+	// Origin is the module file's identity (oci.ModuleOrigin.Key; "" for
+	// none): when the cache holds the digest of that file, the module is
+	// not hashed again, and when it does not, the digest is filed under
+	// origin for the next start. Hashing is most of a cached start of a
+	// large module (20 ms for 30 MB).
+	Origin string
+	// BeforeCompile, if set, is called before the module is compiled (not
+	// before a load from the cache); an error ends the load.
+	BeforeCompile func() error
+}
+
+// LoadFrom is Load with options.
+func LoadFrom(e *Engine, wasm []byte, cache *Cache, o LoadOptions) (*Loaded, error) {
+	origin := o.Origin
 	if err := CheckHeader(wasm); err != nil {
 		return nil, err
 	}
@@ -96,6 +106,11 @@ func LoadFrom(e *Engine, wasm []byte, cache *Cache, origin string) (*Loaded, err
 		if d := sha256.Sum256(wasm); d != digest {
 			cache.RemoveOriginDigest(origin)
 			digest, known = d, false
+		}
+	}
+	if o.BeforeCompile != nil {
+		if err := o.BeforeCompile(); err != nil {
+			return nil, err
 		}
 	}
 	m, err := wasmtime.NewModule(e.Engine, wasm)

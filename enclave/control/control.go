@@ -88,6 +88,12 @@ type Request struct {
 	Workload *oci.Workload `json:"workload,omitempty"`
 	CacheDir string        `json:"cacheDir,omitempty"`
 	CacheMax int64         `json:"cacheMax,omitempty"`
+	// AskBeforeCompile (load) is set when the host was started in the
+	// container's cgroup: before it compiles a module that is not in the
+	// cache, it replies Compile and waits for the shim's "compile", sent
+	// once the shim has moved it out, so that compiling is not charged to
+	// the container.
+	AskBeforeCompile bool `json:"askBeforeCompile,omitempty"`
 	// Nonce and PublicKey of an "evidence" request.
 	Nonce     []byte `json:"nonce,omitempty"`
 	PublicKey []byte `json:"publicKey,omitempty"`
@@ -98,6 +104,7 @@ const (
 	OpLoad     = "load"
 	OpStart    = "start"
 	OpEvidence = "evidence"
+	OpCompile  = "compile"
 )
 
 // Reply is the answer to one Request.
@@ -106,6 +113,9 @@ type Reply struct {
 	// Kind classifies Error: KindInvalid (the module or spec is wrong),
 	// KindUnsupported, or "" (a runtime failure).
 	Kind string `json:"kind,omitempty"`
+	// Compile is the interim reply to a load with AskBeforeCompile: the
+	// module must be compiled; the host waits for "compile".
+	Compile bool `json:"compile,omitempty"`
 	// Source says whether load compiled the module or hit the cache.
 	Source string `json:"source,omitempty"`
 	// Warnings are logged by the shim (e.g. the cache is unwritable).

@@ -116,3 +116,21 @@ func (c *channel) askEvidence(nonce, publicKey []byte) ([]byte, error) {
 	}
 	return rep.Evidence, nil
 }
+
+// askCompile tells the shim, during a load, that the module must be
+// compiled, and waits for its go-ahead ("compile"): the shim first moves
+// the host out of the container's cgroup, so that compiling is charged to
+// the runtime, not to the container.
+func (c *channel) askCompile() error {
+	if err := c.enc.Encode(control.Reply{Compile: true}); err != nil {
+		return fmt.Errorf("ask to compile: %w", err)
+	}
+	var req control.Request
+	if err := c.dec.Decode(&req); err != nil {
+		return fmt.Errorf("wait for the go-ahead to compile: %w", err)
+	}
+	if req.Op != control.OpCompile {
+		return fmt.Errorf("wait for the go-ahead to compile: got %q", req.Op)
+	}
+	return nil
+}

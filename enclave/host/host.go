@@ -39,18 +39,21 @@ func Main() {
 		fatal(fmt.Errorf("control socket: %w", err))
 	}
 	c := newChannel(conn)
-	os.Exit(c.serve(func(req control.Request) (*wasm.Instance, control.Reply) { return load(req, c.askEvidence) }, nil))
+	os.Exit(c.serve(func(req control.Request) (*wasm.Instance, control.Reply) { return load(req, c) }, nil))
 }
 
 // load compiles (or loads from cache) the module and prepares its WASI view.
-func load(req control.Request, evidence wasm.EvidenceFunc) (*wasm.Instance, control.Reply) {
+func load(req control.Request, c *channel) (*wasm.Instance, control.Reply) {
 	f := os.NewFile(control.ModuleFD, "module")
-	origin := originKey(f, req.Workload.Origin)
+	o := wasm.LoadOptions{Origin: originKey(f, req.Workload.Origin)}
+	if req.AskBeforeCompile {
+		o.BeforeCompile = c.askCompile
+	}
 	code, err := mapModule(f)
 	if err != nil {
 		return nil, control.Reply{Error: fmt.Sprintf("read module %s: %v", req.Workload.ModulePath, err)}
 	}
-	return loadCode(req, code, origin, evidence)
+	return loadCode(req, code, o, c.askEvidence)
 }
 
 // originKey is the identity the module's digest may be filed under in the
@@ -71,9 +74,8 @@ func originKey(f *os.File, o *oci.ModuleOrigin) string {
 }
 
 // loadCode compiles (or loads from req's cache) and checks the module code
-// for req's workload; origin is the module file's identity, if it has one
-// (see wasm.LoadFrom).
-func loadCode(req control.Request, code []byte, origin string, evidence wasm.EvidenceFunc) (*wasm.Instance, control.Reply) {
+// for req's workload, with o's origin and hook (see wasm.LoadOptions).
+func loadCode(req control.Request, code []byte, o wasm.LoadOptions, evidence wasm.EvidenceFunc) (*wasm.Instance, control.Reply) {
 	var rep control.Reply
 	var err error
 	var cache *wasm.Cache
@@ -84,7 +86,7 @@ func loadCode(req control.Request, code []byte, origin string, evidence wasm.Evi
 		}
 	}
 	engine := wasm.NewEngine()
-	loaded, err := wasm.LoadFrom(engine, code, cache, origin)
+	loaded, err := wasm.LoadFrom(engine, code, cache, o)
 	if err != nil {
 		return nil, errReply(req.Workload.ModulePath, err)
 	}

@@ -122,7 +122,7 @@ func (h *sgxHost) load(req control.Request, modulePath, root string) (*wasm.Inst
 	}
 	req.Workload = &w
 	req.CacheDir, req.CacheMax = "", 0
-	inst, rep := loadCode(req, code, "", h.evidence)
+	inst, rep := loadCode(req, code, wasm.LoadOptions{}, h.evidence)
 	if rep.Error != "" {
 		return nil, rep
 	}
