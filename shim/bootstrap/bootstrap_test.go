@@ -75,6 +75,14 @@ func TestSaveOptions(t *testing.T) {
 	if got, err := os.ReadFile(OptionsFile); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("saved %x, %v; want %x", got, err, data)
 	}
+	// Options of another type are saved too: Create warns about them.
+	runc, _ := proto.Marshal(&anypb.Any{TypeUrl: "containerd.runc.v1.Options", Value: []byte{0x10, 1}})
+	if err := saveOptions(bytes.NewReader(runc)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(OptionsFile); err != nil || !bytes.Equal(got, runc) {
+		t.Fatalf("runc's options: saved %x, %v; want %x", got, err, runc)
+	}
 }
 
 func TestGroup(t *testing.T) {

@@ -110,12 +110,14 @@ func startServer(p string, f flags, socket *os.File) error {
 }
 
 // saveOptions copies the runtime options containerd wrote on stdin (a
-// serialized google.protobuf.Any holding runtimeoptions.v1.Options) into the
-// bundle for the server's Create. Anything else on stdin is not for wasmtee:
-// runc's options type, or containerd 2.3+'s bootstrap parameters.
+// serialized google.protobuf.Any) into the bundle for the server's Create,
+// which reads runtimeoptions.v1.Options and warns about any other type
+// (runc's options, say, in a handler's table meant for runc). Anything
+// that is not an Any, such as containerd 2.3+'s JSON bootstrap parameters,
+// is not options and is not saved.
 func saveOptions(r io.Reader) error {
 	data, err := io.ReadAll(r)
-	if err != nil || len(data) == 0 || !IsRuntimeOptions(anyTypeURL(data)) {
+	if err != nil || len(data) == 0 || anyTypeURL(data) == "" {
 		return nil
 	}
 	if err := os.WriteFile(OptionsFile, data, 0o600); err != nil {
