@@ -5,7 +5,6 @@ package e2e
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,12 +20,8 @@ func TestHostCgroup(t *testing.T) {
 	each(t, func(c *tc) {
 		p, id := c.runBG("sleep", []string{"--memory-limit", "134217728"})
 		c.waitRunning(p, id, 20*time.Second)
-		ps := c.ctr("task", "ps", id)
-		m := regexp.MustCompile(`(?m)^(\d+)\s`).FindStringSubmatch(ps.Stdout)
-		if m == nil {
-			c.Fatalf("no pid in ctr task ps:\n%s", ps)
-		}
-		cg, err := os.ReadFile("/proc/" + m[1] + "/cgroup")
+		pid := c.taskPID(id)
+		cg, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
 		if err != nil {
 			c.Fatal(err)
 		}
@@ -38,11 +33,11 @@ func TestHostCgroup(t *testing.T) {
 			}
 			// Every controller the container's cgroup exists in.
 			if _, err := os.Stat(filepath.Join("/sys/fs/cgroup", strings.TrimPrefix(strings.Split(f[1], ",")[0], "name="), want)); err == nil && f[2] != want {
-				c.Errorf("module host %s is in %s %s, not the container's %s", m[1], f[1], f[2], want)
+				c.Errorf("module host %d is in %s %s, not the container's %s", pid, f[1], f[2], want)
 			}
 		}
 		if !strings.Contains(string(cg), "memory:"+want) {
-			c.Errorf("module host %s is not in the container's memory cgroup %s:\n%s", m[1], want, cg)
+			c.Errorf("module host %d is not in the container's memory cgroup %s:\n%s", pid, want, cg)
 		}
 		c.ctr("task", "kill", "-s", "SIGKILL", id)
 		p.wait(10 * time.Second)

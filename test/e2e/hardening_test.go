@@ -5,6 +5,7 @@ package e2e
 import (
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +22,7 @@ func TestModuleHostHardened(t *testing.T) {
 			c.ctr("task", "kill", "-s", "SIGKILL", id)
 			p.wait(10 * time.Second)
 		}()
-		ps := c.ctr("task", "ps", id)
-		m := regexp.MustCompile(`(?m)^(\d+)\s`).FindStringSubmatch(ps.Stdout)
-		if m == nil {
-			c.Fatalf("no pid in ctr task ps:\n%s", ps)
-		}
-		pid := m[1]
+		pid := strconv.Itoa(c.taskPID(id))
 		cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
 		if !strings.HasPrefix(string(cmdline), "wasmtee-module-host\x00"+id) {
 			c.Errorf("pid %s is not the module host of %s: %q", pid, id, cmdline)

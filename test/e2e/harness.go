@@ -5,6 +5,7 @@ package e2e
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -157,4 +158,16 @@ func (c *tc) waitStatus(id, status string, max time.Duration) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	c.Fatalf("task %s: want status %s within %v, last seen %q\n%s", id, status, max, last, c.ctr("task", "ls"))
+}
+
+// taskPID is the PID of container id's task (its module host), from ctr task ps.
+func (c *tc) taskPID(id string) int {
+	c.Helper()
+	ps := c.ctr("task", "ps", id)
+	m := regexp.MustCompile(`(?m)^(\d+)\s`).FindStringSubmatch(ps.Stdout)
+	if m == nil {
+		c.Fatalf("no pid in ctr task ps:\n%s", ps)
+	}
+	pid, _ := strconv.Atoi(m[1])
+	return pid
 }

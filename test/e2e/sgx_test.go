@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -242,12 +241,7 @@ func TestSGXShimKilled(t *testing.T) {
 		if _, err := os.Stat(sgxDir(id)); err != nil {
 			c.Fatalf("enclave directory of the running container: %v", err)
 		}
-		ps := c.ctr("task", "ps", id)
-		m := regexp.MustCompile(`(?m)^(\d+)\s`).FindStringSubmatch(ps.Stdout)
-		if m == nil {
-			c.Fatalf("no pid in ctr task ps:\n%s", ps)
-		}
-		host, _ := strconv.Atoi(m[1])
+		host := c.taskPID(id)
 		shim := parentPID(c, host)
 		if exe, _ := os.Readlink("/proc/" + strconv.Itoa(shim) + "/exe"); exe != env.shim {
 			c.Fatalf("parent %d of the enclave's process %d is %q, not the shim", shim, host, exe)

@@ -25,12 +25,7 @@ func TestShimKilled(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		p, id := c.runBG("sleep", nil)
 		c.waitRunning(p, id, 20*time.Second)
-		ps := c.ctr("task", "ps", id)
-		m := regexp.MustCompile(`(?m)^(\d+)\s`).FindStringSubmatch(ps.Stdout)
-		if m == nil {
-			c.Fatalf("no pid in ctr task ps:\n%s", ps)
-		}
-		host, _ := strconv.Atoi(m[1])
+		host := c.taskPID(id)
 		shim := parentPID(c, host)
 		if exe, _ := os.Readlink("/proc/" + strconv.Itoa(shim) + "/exe"); exe != env.shim {
 			c.Fatalf("parent %d of module host %d is %q, not the shim", shim, host, exe)
