@@ -61,9 +61,7 @@ func (Manager) Stop(ctx context.Context, id string) (shim.StopStatus, error) {
 	if err := mount.UnmountAll(filepath.Join(bundle, "rootfs"), 0); err != nil {
 		log.G(ctx).WithError(err).Warn("unmount rootfs")
 	}
-	if addr, err := shim.ReadAddress(filepath.Join(bundle, "address")); err == nil && !shim.CanConnect(addr) {
-		_ = shim.RemoveSocket(addr)
-	}
+	bootstrap.RemoveStaleSocket(bundle)
 	return shim.StopStatus{ExitedAt: time.Now(), ExitStatus: 128 + int(syscall.SIGKILL)}, nil
 }
 

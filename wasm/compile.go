@@ -76,14 +76,13 @@ type LoadOptions struct {
 
 // LoadFrom is Load with options.
 func LoadFrom(e *Engine, wasm []byte, cache *Cache, o LoadOptions) (*Loaded, error) {
-	origin := o.Origin
 	if err := CheckHeader(wasm); err != nil {
 		return nil, err
 	}
 	var digest [32]byte
 	known := false
-	if cache != nil && origin != "" {
-		digest, known = cache.OriginDigest(origin)
+	if cache != nil && o.Origin != "" {
+		digest, known = cache.OriginDigest(o.Origin)
 	}
 	if !known {
 		digest = sha256.Sum256(wasm)
@@ -93,8 +92,8 @@ func LoadFrom(e *Engine, wasm []byte, cache *Cache, o LoadOptions) (*Loaded, err
 		if path, ok := cache.Lookup(key); ok {
 			m, err := wasmtime.NewModuleDeserializeFile(e.Engine, path)
 			if err == nil {
-				if !known && origin != "" {
-					_ = cache.StoreOriginDigest(origin, digest)
+				if !known && o.Origin != "" {
+					_ = cache.StoreOriginDigest(o.Origin, digest)
 				}
 				return &Loaded{Module: m, Digest: digest, Source: FromCache, DigestKnown: known}, nil
 			}
@@ -102,10 +101,11 @@ func LoadFrom(e *Engine, wasm []byte, cache *Cache, o LoadOptions) (*Loaded, err
 		}
 	}
 	if known {
-		// Compiling reads every byte anyway: check the filed digest.
+		// Compiling reads every byte anyway: hash them rather than trust
+		// the filed digest (a wrong entry is overwritten below).
 		if d := sha256.Sum256(wasm); d != digest {
-			cache.RemoveOriginDigest(origin)
-			digest, known = d, false
+			cache.RemoveOriginDigest(o.Origin)
+			digest = d
 		}
 	}
 	if o.BeforeCompile != nil {
@@ -120,8 +120,8 @@ func LoadFrom(e *Engine, wasm []byte, cache *Cache, o LoadOptions) (*Loaded, err
 	l := &Loaded{Module: m, Digest: digest, Source: FromCompile}
 	if cache != nil {
 		l.CacheErr = storeCompiled(cache, e.CacheKey(digest), m)
-		if l.CacheErr == nil && origin != "" && !known {
-			_ = cache.StoreOriginDigest(origin, digest)
+		if l.CacheErr == nil && o.Origin != "" {
+			_ = cache.StoreOriginDigest(o.Origin, digest)
 		}
 	}
 	return l, nil

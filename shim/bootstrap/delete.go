@@ -35,11 +35,7 @@ func fastDelete(f flags, stdout io.Writer) (bool, error) {
 	if _, err := os.Lstat(filepath.Join(bundle, CleanupMarker)); !errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
-	if b, err := os.ReadFile(filepath.Join(bundle, "address")); err == nil {
-		if a := strings.TrimSpace(string(b)); !canConnect(a) {
-			_ = removeSocket(a)
-		}
-	}
+	RemoveStaleSocket(bundle)
 	_, err := stdout.Write(deleteResponse(killedStatus, time.Now()))
 	return true, err
 }
@@ -57,4 +53,15 @@ func deleteResponse(status int, at time.Time) []byte {
 	b = protowire.AppendVarint(b, uint64(status))
 	b = protowire.AppendTag(b, 3, protowire.BytesType)
 	return protowire.AppendBytes(b, ts)
+}
+
+// RemoveStaleSocket removes the shim socket that bundle's "address" names
+// if no server answers there any more (a server removes its socket as it
+// exits, unless it was killed); a live group shim's socket stays.
+func RemoveStaleSocket(bundle string) {
+	if b, err := os.ReadFile(filepath.Join(bundle, "address")); err == nil {
+		if a := strings.TrimSpace(string(b)); !canConnect(a) {
+			_ = removeSocket(a)
+		}
+	}
 }
