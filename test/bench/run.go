@@ -56,19 +56,12 @@ const (
 )
 
 // requiredFiles are what the run needs from the repository: the binaries
-// `make` builds, and the module host's own binary once the repository has
-// one (cmd/wasmtee-module-host).
-func requiredFiles(repo string) []string {
-	files := []string{"bin/wasmtee", "bin/containerd-shim-wasmtee-v1", "bin/wasmtee-shim", "scripts/containerd.sh"}
-	if st, err := os.Stat(filepath.Join(repo, "cmd", "wasmtee-module-host")); err == nil && st.IsDir() {
-		files = append(files, "bin/wasmtee-module-host")
-	}
-	return files
-}
+// `make` builds and the daemon script.
+var requiredFiles = []string{"bin/wasmtee", "bin/containerd-shim-wasmtee-v1", "bin/wasmtee-shim", "bin/wasmtee-module-host", "scripts/containerd.sh"}
 
 func run(ctx context.Context, c config) (err error) {
 	t0 := time.Now()
-	for _, f := range requiredFiles(c.repo) {
+	for _, f := range requiredFiles {
 		if _, err := os.Stat(filepath.Join(c.repo, f)); err != nil {
 			return fmt.Errorf("%s missing (run `make bench`, which builds bin/ first): %w", f, err)
 		}

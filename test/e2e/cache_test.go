@@ -15,10 +15,7 @@ import (
 func TestCompileCache(t *testing.T) {
 	each(t, func(c *tc) {
 		cache := filepath.Join(c.d.dir, "cache")
-		entries, _ := filepath.Glob(filepath.Join(cache, "*.cwasm"))
-		for _, e := range entries {
-			os.Remove(e)
-		}
+		c.clearCache()
 		first := c.id()
 		c.expect(c.ctr(runArgs(c.ref("goguest"), first, nil, []string{"/goguest.wasm", "hello"})...), 0, "hello from wasm")
 		second := c.id()
@@ -26,7 +23,7 @@ func TestCompileCache(t *testing.T) {
 		c.expectSource(first, "compile")
 		c.expectSource(second, "cache")
 
-		entries, _ = filepath.Glob(filepath.Join(cache, "*.cwasm"))
+		entries, _ := filepath.Glob(filepath.Join(cache, "*.cwasm"))
 		if len(entries) != 1 {
 			c.Fatalf("want 1 cache entry, have %v", entries)
 		}
@@ -44,19 +41,36 @@ func TestCompileCache(t *testing.T) {
 	})
 }
 
-// expectSource checks the shim's "module host created" log line for id.
+// expectSource checks where the module host got the compiled module from.
 func (c *tc) expectSource(id, source string) {
+	c.Helper()
+	if got := c.hostCreated(id, "source"); got != source {
+		c.Errorf("container %s: module loaded from %s, want %s", id, got, source)
+	}
+}
+
+// hostCreated is the value of field key in the shim's "module host
+// created" log line for id.
+func (c *tc) hostCreated(id, key string) string {
 	c.Helper()
 	log, err := os.ReadFile(filepath.Join(c.d.dir, "containerd.log"))
 	if err != nil {
 		c.Fatal(err)
 	}
-	re := regexp.MustCompile(`module host created" container_id=` + regexp.QuoteMeta(id) + ` .*source=(\w+)`)
-	m := re.FindSubmatch(log)
+	m := regexp.MustCompile(`module host created" container_id=` + regexp.QuoteMeta(id) + ` .*\b` + key + `=(\w+)`).FindSubmatch(log)
 	if m == nil {
-		c.Fatalf("no 'module host created' log line for %s", id)
+		c.Fatalf("no 'module host created' log line with %s for %s", key, id)
 	}
-	if string(m[1]) != source {
-		c.Errorf("container %s: module loaded from %s, want %s", id, m[1], source)
+	return string(m[1])
+}
+
+// clearCache empties the daemon's compile cache (artifacts, MACs, stamps
+// and filed digests), keeping its node key.
+func (c *tc) clearCache() {
+	for _, pattern := range []string{"*.cwasm", "*.mac", "*.stamp", "*.digest"} {
+		old, _ := filepath.Glob(filepath.Join(c.d.dir, "cache", pattern))
+		for _, f := range old {
+			os.Remove(f)
+		}
 	}
 }

@@ -42,12 +42,7 @@ func TestHostCgroup(t *testing.T) {
 		c.ctr("task", "kill", "-s", "SIGKILL", id)
 		p.wait(10 * time.Second)
 
-		for _, pattern := range []string{"*.cwasm", "*.mac", "*.stamp", "*.digest"} {
-			old, _ := filepath.Glob(filepath.Join(c.d.dir, "cache", pattern))
-			for _, f := range old {
-				os.Remove(f)
-			}
-		}
+		c.clearCache()
 		small := c.id()
 		c.expect(c.ctr(runArgs(c.ref("goguest"), small, []string{"--memory-limit", strconv.Itoa(32 << 20)}, []string{"/goguest.wasm", "hello"})...), 0, "hello from wasm")
 		c.expectSource(small, "compile")

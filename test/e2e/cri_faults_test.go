@@ -53,10 +53,7 @@ func TestModuleHostMemoryUnreadable(t *testing.T) {
 			c.ctr("task", "kill", "-s", "SIGKILL", id)
 			p.wait(10 * time.Second)
 		}()
-		pid := pidOf(c.ctr("task", "ls").Stdout, id)
-		if _, err := strconv.Atoi(pid); err != nil {
-			c.Fatalf("no pid for %s", id)
-		}
+		pid := strconv.Itoa(c.taskPID(id))
 		// A mapped address (offset 0 is never mapped: reading there fails
 		// for anyone).
 		maps, err := os.ReadFile("/proc/" + pid + "/maps")
