@@ -3,6 +3,7 @@ package enclave
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -106,8 +107,8 @@ func (i *LoadInfo) measure(w *oci.Workload, backend string) error {
 // Launch starts a module host and has it load and check the module. On
 // error nothing is left running.
 func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, LoadInfo, error) {
-	if err := checkHostBinary(l.Exe); err != nil {
-		return nil, LoadInfo{}, err
+	if req.EnterCgroup != nil && req.Leave == nil {
+		return nil, LoadInfo{}, errors.New("launch: EnterCgroup without Leave would compile in the container's cgroup")
 	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -127,15 +128,15 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 	child.Close()
 	if err != nil {
 		conn.Close()
+		// Say why, when it is the binary (missing, not executable).
+		if berr := checkHostBinary(l.Exe); berr != nil {
+			return nil, LoadInfo{}, berr
+		}
 		return nil, LoadInfo{}, fmt.Errorf("start module host: %w", err)
 	}
-	load := control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax}
-	join := cgroupJoin{join: req.Join}
-	if req.EnterCgroup != nil {
-		load.AskBeforeCompile = true
-		join = cgroupJoin{join: req.Join, leave: req.Leave, born: true}
-	}
-	info, err := p.load(ctx, load, join)
+	load := control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax,
+		AskBeforeCompile: req.EnterCgroup != nil}
+	info, err := p.load(ctx, load, req.Join, req.Leave)
 	if err == nil {
 		err = info.measure(req.Workload, req.Backend)
 	}
@@ -158,19 +159,11 @@ func (l *Launcher) command(req LaunchRequest, ctl *os.File) *exec.Cmd {
 	return cmd
 }
 
-// cgroupJoin is how a host gets into the container's cgroup: born there
-// (EnterCgroup), moved out to compile with leave, or joined after its load
-// with join.
-type cgroupJoin struct {
-	join, leave func(pid int) error
-	born        bool
-}
-
 // load sends the host the load request and, once the module is loaded,
 // places the host in the container's cgroup (see cgroupJoin). A host born
 // in the cgroup that must compile asks first (Reply.Compile): it is moved
 // out, told to go on, and joined again after its load.
-func (p *Process) load(ctx context.Context, load control.Request, cg cgroupJoin) (LoadInfo, error) {
+func (p *Process) load(ctx context.Context, load control.Request, join, leave func(pid int) error) (LoadInfo, error) {
 	if err := p.enc.Encode(load); err != nil {
 		return LoadInfo{}, p.diedOr(fmt.Errorf("send load: %w", err))
 	}
@@ -178,14 +171,14 @@ func (p *Process) load(ctx context.Context, load control.Request, cg cgroupJoin)
 	if err != nil {
 		return LoadInfo{}, err
 	}
-	inCgroup := cg.born
+	// A host asked to ask before compiling was started in the container's
+	// cgroup (EnterCgroup).
+	inCgroup := load.AskBeforeCompile
 	if rep.Compile && load.AskBeforeCompile {
-		if cg.leave != nil {
-			if err := cg.leave(p.pid); err != nil {
-				return LoadInfo{}, fmt.Errorf("move the module host out of the container's cgroup to compile: %w", err)
-			}
-			inCgroup = false
+		if err := leave(p.pid); err != nil {
+			return LoadInfo{}, fmt.Errorf("move the module host out of the container's cgroup to compile: %w", err)
 		}
+		inCgroup = false
 		if err := p.enc.Encode(control.Request{Op: control.OpCompile}); err != nil {
 			return LoadInfo{}, p.diedOr(fmt.Errorf("send compile: %w", err))
 		}
@@ -196,8 +189,8 @@ func (p *Process) load(ctx context.Context, load control.Request, cg cgroupJoin)
 	if err := replyErr(rep); err != nil {
 		return LoadInfo{}, err
 	}
-	if cg.join != nil && !inCgroup {
-		if err := cg.join(p.pid); err != nil {
+	if join != nil && !inCgroup {
+		if err := join(p.pid); err != nil {
 			return LoadInfo{}, err
 		}
 	}

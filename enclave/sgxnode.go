@@ -91,7 +91,7 @@ func (n *SGXNode) sign(ctx context.Context, f sgx.Files, tools map[string]string
 	for _, c := range []*exec.Cmd{mc, sc} {
 		c.Path = tools[filepath.Base(c.Args[0])]
 		if out, err := c.CombinedOutput(); err != nil {
-			return fmt.Errorf("sgx: %s: %v: %s", c.Args[0], err, bytes.TrimSpace(out))
+			return fmt.Errorf("sgx: %s: %w: %s", c.Args[0], err, bytes.TrimSpace(out))
 		}
 	}
 	return nil

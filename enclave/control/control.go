@@ -58,7 +58,7 @@ func ParseAddress(v string) (addr, token string, err error) {
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "", "", fmt.Errorf("%s: address %q: %v", EnvControl, addr, err)
+		return "", "", fmt.Errorf("%s: address %q: %w", EnvControl, addr, err)
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() || port == "" || port == "0" {
 		return "", "", fmt.Errorf("%s: address %q is not a loopback IP and port", EnvControl, addr)

@@ -109,17 +109,9 @@ func (p *Producer) Quote(reportData [64]byte) ([]byte, string, [][]byte, error) 
 	return ed25519.Sign(p.key(), evidence.SignedMessage(reportData)), "", nil, nil
 }
 
-// LoadOrCreateKey loads the node key at path, or creates it if the file
-// does not exist (see the package documentation).
-func LoadOrCreateKey(path string) (ed25519.PrivateKey, error) {
-	key, err := LoadKey(path)
-	if err == nil || !errors.Is(err, fs.ErrNotExist) {
-		return key, err
-	}
-	return createKey(path)
-}
-
-// loadOrCreateSeed is LoadOrCreateKey without expanding the key: the seed.
+// loadOrCreateSeed loads the node key's seed from path, or creates the key
+// if the file does not exist (see the package documentation); the key is
+// expanded from the seed when it is first used.
 func loadOrCreateSeed(path string) ([]byte, error) {
 	data, err := readKey(path)
 	if errors.Is(err, fs.ErrNotExist) {

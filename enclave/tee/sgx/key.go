@@ -105,7 +105,9 @@ func MRSigner(k *rsa.PublicKey) [32]byte {
 // LoadSigningKey reads a PEM signing key (PKCS#1 or PKCS#8) and checks it
 // and its file: a regular file, not accessible by group or others.
 func LoadSigningKey(path string) (*rsa.PrivateKey, error) {
-	f, err := os.Open(path)
+	// O_NOFOLLOW: the key that signs every enclave is not read through a
+	// symlink (as the node key is not).
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, err
 	}
