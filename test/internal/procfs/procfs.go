@@ -3,6 +3,7 @@
 package procfs
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,7 +18,12 @@ type Proc struct {
 	Exe       string // /proc/PID/exe, without " (deleted)"; "" if unreadable
 	Argv      []string
 	Cwd       string // without " (deleted)"
+	Root      string // /proc/PID/root, without " (deleted)"
 	Zombie    bool
+}
+
+func (p Proc) String() string {
+	return fmt.Sprintf("pid %d (ppid %d) %s, cwd %s", p.PID, p.PPID, strings.Join(p.Argv, " "), p.Cwd)
 }
 
 // All reads every process of this PID namespace that still exists while
@@ -48,6 +54,8 @@ func All(keep func(pid int, exe string) bool) []Proc {
 		}
 		cwd, _ := os.Readlink(dir + "/cwd")
 		p.Cwd = strings.TrimSuffix(cwd, " (deleted)")
+		root, _ := os.Readlink(dir + "/root")
+		p.Root = strings.TrimSuffix(root, " (deleted)")
 		out = append(out, p)
 	}
 	return out

@@ -41,6 +41,9 @@ func TestAllFindsThisProcess(t *testing.T) {
 	if wd, _ := os.Getwd(); p.Cwd != wd {
 		t.Errorf("cwd %q, want %q", p.Cwd, wd)
 	}
+	if root, _ := os.Readlink("/proc/self/root"); root == "" || p.Root != root {
+		t.Errorf("root %q, want %q", p.Root, root)
+	}
 }
 
 func TestModuleHost(t *testing.T) {
@@ -107,5 +110,12 @@ func TestMountsUnderAndWalk(t *testing.T) {
 	want := []string{"a", "a/b", "a/b/c", "x"}
 	if strings.Join(seen, " ") != strings.Join(want, " ") {
 		t.Errorf("walked %q, want %q", seen, want)
+	}
+}
+
+func TestProcString(t *testing.T) {
+	p := Proc{PID: 12, PPID: 3, Argv: []string{"wasmtee-shim", "-id", "c1"}, Cwd: "/run/x"}
+	if got, want := p.String(), "pid 12 (ppid 3) wasmtee-shim -id c1, cwd /run/x"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
