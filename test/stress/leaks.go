@@ -120,9 +120,9 @@ func (s *scope) ourID(id string) bool { return strings.HasPrefix(id, s.cfg.idPre
 
 // picture is what exists at one moment.
 type picture struct {
-	procs        map[int]proc // this daemon's shims of the runtime, our module hosts, their descendants
-	shimFDs      map[int]int  // open fds of each of those shims
-	machineProcs int          // every wasmtee shim and module host on the machine (other users' too)
+	procs        map[int]procfs.Proc // this daemon's shims of the runtime, our module hosts, their descendants
+	shimFDs      map[int]int         // open fds of each of those shims
+	machineProcs int                 // every wasmtee shim and module host on the machine (other users' too)
 	daemonFDs    int
 	toolFDs      int
 	mounts       map[string]bool // under root and state
@@ -140,12 +140,12 @@ func (s *scope) take(ctx context.Context, client *containerd.Client) *picture {
 	all := processes()
 	p.procs = s.ours(all)
 	for pid, pr := range p.procs {
-		if filepath.Base(pr.exe) == s.shimName && !isModuleHost(pr) {
+		if filepath.Base(pr.Exe) == s.shimName && !isModuleHost(pr) {
 			p.shimFDs[pid] = fdCount(pid)
 		}
 	}
 	for _, pr := range all {
-		if !pr.zombie && (filepath.Base(pr.exe) == wasmteeShim || isModuleHost(pr)) {
+		if !pr.Zombie && (filepath.Base(pr.Exe) == wasmteeShim || isModuleHost(pr)) {
 			p.machineProcs++
 		}
 	}
@@ -177,8 +177,8 @@ func (s *scope) take(ctx context.Context, client *containerd.Client) *picture {
 	return p
 }
 
-func isModuleHost(p proc) bool {
-	_, ok := procfs.ModuleHost(procfs.Proc{Exe: p.exe, Argv: p.argv})
+func isModuleHost(p procfs.Proc) bool {
+	_, ok := procfs.ModuleHost(p)
 	return ok
 }
 
@@ -186,16 +186,16 @@ func isModuleHost(p proc) bool {
 // daemon (their -address is its socket, or they run in its task state
 // directory, as every shim does), module hosts of our container IDs, and
 // every descendant of those (a runc container's process, say).
-func (s *scope) ours(all map[int]proc) map[int]proc {
-	out := map[int]proc{}
+func (s *scope) ours(all map[int]procfs.Proc) map[int]procfs.Proc {
+	out := map[int]procfs.Proc{}
 	for pid, p := range all {
-		if p.zombie || pid == os.Getpid() || pid == s.daemonPID {
+		if p.Zombie || pid == os.Getpid() || pid == s.daemonPID {
 			continue
 		}
-		shim := filepath.Base(p.exe) == s.shimName && !isModuleHost(p) &&
-			(strings.TrimPrefix(argValue(p.argv, "-address", "--address"), "unix://") == s.cfg.address ||
-				under(p.cwd, filepath.Join(s.state, taskPlugin)))
-		host := isModuleHost(p) && len(p.argv) > 1 && s.ourID(p.argv[1])
+		shim := filepath.Base(p.Exe) == s.shimName && !isModuleHost(p) &&
+			(strings.TrimPrefix(argValue(p.Argv, "-address", "--address"), "unix://") == s.cfg.address ||
+				under(p.Cwd, filepath.Join(s.state, taskPlugin)))
+		host := isModuleHost(p) && len(p.Argv) > 1 && s.ourID(p.Argv[1])
 		if shim || host {
 			out[pid] = p
 		}
@@ -203,10 +203,10 @@ func (s *scope) ours(all map[int]proc) map[int]proc {
 	for changed := true; changed; {
 		changed = false
 		for pid, p := range all {
-			if _, ok := out[pid]; ok || p.zombie || pid == os.Getpid() || pid == s.daemonPID {
+			if _, ok := out[pid]; ok || p.Zombie || pid == os.Getpid() || pid == s.daemonPID {
 				continue
 			}
-			if _, ok := out[p.ppid]; ok {
+			if _, ok := out[p.PPID]; ok {
 				out[pid] = p
 				changed = true
 			}
@@ -420,7 +420,7 @@ func sum(m map[int]int) int {
 	return n
 }
 
-func describeProcs(m map[int]proc) string {
+func describeProcs(m map[int]procfs.Proc) string {
 	var s []string
 	for _, p := range m {
 		s = append(s, p.String())

@@ -12,25 +12,12 @@ import (
 	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
-// proc is one process from /proc.
-type proc struct {
-	pid, ppid int
-	exe       string // /proc/PID/exe, without " (deleted)"
-	argv      []string
-	cwd       string // without " (deleted)"
-	zombie    bool
-}
-
-func (p proc) String() string {
-	return fmt.Sprintf("pid %d (ppid %d) %s, cwd %s", p.pid, p.ppid, strings.Join(p.argv, " "), p.cwd)
-}
-
-// processes reads every process of the machine (of this pid namespace).
-func processes() map[int]proc {
+// processes reads every process of the machine (of this pid namespace), by PID.
+func processes() map[int]procfs.Proc {
 	all := procfs.All(nil)
-	out := make(map[int]proc, len(all))
+	out := make(map[int]procfs.Proc, len(all))
 	for _, p := range all {
-		out[p.PID] = proc{pid: p.PID, ppid: p.PPID, exe: p.Exe, argv: p.Argv, cwd: p.Cwd, zombie: p.Zombie}
+		out[p.PID] = p
 	}
 	return out
 }
