@@ -503,40 +503,25 @@ func (c *criTC) stop(id string, seconds int) result {
 	return r
 }
 
-// hostProc is a live process running one of our binaries: a shim or a module host.
-type hostProc struct {
-	pid, ppid int
-	argv      []string
-}
-
-func (p hostProc) moduleHost() bool {
-	_, ok := procfs.ModuleHost(procfs.Proc{Argv: p.argv})
+// isModuleHost: p is a module host (see procfs.ModuleHost).
+func isModuleHost(p procfs.Proc) bool {
+	_, ok := procfs.ModuleHost(p)
 	return ok
 }
 
-// shimBinaryProcs lists the live (not zombie) processes whose executable is the shim or
-// the module host binary.
-func shimBinaryProcs() []hostProc {
-	var out []hostProc
-	for _, p := range ourProcs() {
-		out = append(out, hostProc{pid: p.PID, ppid: p.PPID, argv: p.Argv})
-	}
-	return out
-}
-
-func findProc(procs []hostProc, pid int) (hostProc, bool) {
+func findProc(procs []procfs.Proc, pid int) (procfs.Proc, bool) {
 	for _, p := range procs {
-		if p.pid == pid {
+		if p.PID == pid {
 			return p, true
 		}
 	}
-	return hostProc{}, false
+	return procfs.Proc{}, false
 }
 
-func describeProcs(procs []hostProc) string {
+func describeProcs(procs []procfs.Proc) string {
 	var b strings.Builder
 	for _, p := range procs {
-		fmt.Fprintf(&b, "\n    pid %d ppid %d: %q", p.pid, p.ppid, p.argv)
+		fmt.Fprintf(&b, "\n    pid %d ppid %d: %q", p.PID, p.PPID, p.Argv)
 	}
 	if b.Len() == 0 {
 		return "\n    (none)"
@@ -616,9 +601,9 @@ func (d *daemon) criLeaks(podIDs, ctrIDs []string) (found, cgroups []string) {
 			return nil
 		})
 	}
-	for _, p := range shimBinaryProcs() {
-		if p.moduleHost() && len(p.argv) > 1 && has(p.argv[1]) {
-			found = append(found, fmt.Sprintf("module host %d of container %s", p.pid, p.argv[1]))
+	for _, p := range ourProcs() {
+		if isModuleHost(p) && len(p.Argv) > 1 && has(p.Argv[1]) {
+			found = append(found, fmt.Sprintf("module host %d of container %s", p.PID, p.Argv[1]))
 		}
 	}
 	cgroups = cgroupsNamed(ids)
@@ -654,9 +639,9 @@ func (d *daemon) checkCRILeaks(t testingT, podIDs, ctrIDs []string) {
 		d.crictl(30*time.Second, "stopp", id)
 		d.crictl(30*time.Second, "rmp", "-f", id)
 	}
-	for _, p := range shimBinaryProcs() {
-		if p.moduleHost() && len(p.argv) > 1 && slices.Contains(ctrIDs, p.argv[1]) {
-			syscall.Kill(p.pid, syscall.SIGKILL)
+	for _, p := range ourProcs() {
+		if isModuleHost(p) && len(p.Argv) > 1 && slices.Contains(ctrIDs, p.Argv[1]) {
+			syscall.Kill(p.PID, syscall.SIGKILL)
 		}
 	}
 	time.Sleep(200 * time.Millisecond)

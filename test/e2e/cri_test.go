@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 // TestCRILifecycle: a Kubernetes-style pod through CRI with crictl. A wasm container
@@ -73,7 +75,7 @@ func TestCRIPodSharesShim(t *testing.T) {
 		sa := c.waitState(a, "CONTAINER_RUNNING", 30*time.Second)
 		sb := c.waitState(b, "CONTAINER_RUNNING", 30*time.Second)
 
-		procs := shimBinaryProcs()
+		procs := ourProcs()
 		hosts := map[string]int{a: sa.Info.Pid, b: sb.Info.Pid}
 		for id, pid := range hosts {
 			if pid <= 0 {
@@ -85,8 +87,8 @@ func TestCRIPodSharesShim(t *testing.T) {
 				c.Errorf("pid %d of container %s is not a live process of our binaries; shim and module host processes:%s", pid, id, describeProcs(procs))
 				continue
 			}
-			if !hp.moduleHost() || len(hp.argv) < 2 || hp.argv[1] != id {
-				c.Errorf("pid %d of container %s is not its module host: argv %q", pid, id, hp.argv)
+			if !isModuleHost(hp) || len(hp.Argv) < 2 || hp.Argv[1] != id {
+				c.Errorf("pid %d of container %s is not its module host: argv %q", pid, id, hp.Argv)
 			}
 		}
 		if sa.Info.Pid == sb.Info.Pid {
@@ -97,15 +99,15 @@ func TestCRIPodSharesShim(t *testing.T) {
 		}
 
 		// The shims whose children include both module hosts: exactly one.
-		var serving []hostProc
+		var serving []procfs.Proc
 		for _, s := range procs {
-			if s.moduleHost() {
+			if isModuleHost(s) {
 				continue
 			}
 			var kids []int
 			for _, k := range procs {
-				if k.ppid == s.pid {
-					kids = append(kids, k.pid)
+				if k.PPID == s.PID {
+					kids = append(kids, k.PID)
 				}
 			}
 			if slices.Contains(kids, sa.Info.Pid) && slices.Contains(kids, sb.Info.Pid) {
@@ -117,9 +119,9 @@ func TestCRIPodSharesShim(t *testing.T) {
 				sa.Info.Pid, sb.Info.Pid, len(serving), describeProcs(procs))
 		}
 		// And no shim was started for the pod or its containers other than that one.
-		var started []hostProc
+		var started []procfs.Proc
 		for _, s := range procs {
-			if id := flagValue(strings.Join(s.argv, " "), "-id"); !s.moduleHost() && (id == p.id || id == a || id == b) {
+			if id := flagValue(strings.Join(s.Argv, " "), "-id"); !isModuleHost(s) && (id == p.id || id == a || id == b) {
 				started = append(started, s)
 			}
 		}

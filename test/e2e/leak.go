@@ -38,8 +38,8 @@ func (d *daemon) taskStateDir() string {
 // dirs and shim sockets, and containers or snapshots of the test's container IDs.
 func (d *daemon) leaks(before snapshot, ids []string) (found []string, pids []int, mounts []string) {
 	for _, p := range shimProcs() {
-		pids = append(pids, p.pid)
-		found = append(found, fmt.Sprintf("shim process %d: %s (cwd %s)", p.pid, p.cmdline, p.cwd))
+		pids = append(pids, p.PID)
+		found = append(found, fmt.Sprintf("shim process %d: %s (cwd %s)", p.PID, strings.Join(p.Argv, " "), p.Cwd))
 	}
 	for m := range procfs.MountsUnder(procfs.SelfMountinfo, d.dir) {
 		if !d.mounts0[m] && !before.mounts[m] {
@@ -154,11 +154,6 @@ type testingT interface {
 	Logf(format string, args ...any)
 }
 
-type procInfo struct {
-	pid, ppid    int
-	cmdline, cwd string
-}
-
 // ourProcs are the live (not zombie) processes whose executable is the shim
 // or the module host binary under test.
 func ourProcs() []procfs.Proc {
@@ -174,20 +169,17 @@ func ourProcs() []procfs.Proc {
 // shimProcs are the live processes running the shim or module host binary under test, less those that
 // provably serve some other daemon (a developer's own, on a shared machine): a shim whose
 // -address is outside our daemon dirs, and the children of such a shim.
-func shimProcs() []procInfo {
-	var all []procInfo
-	for _, p := range ourProcs() {
-		all = append(all, procInfo{p.PID, p.PPID, strings.Join(p.Argv, " "), p.Cwd})
-	}
+func shimProcs() []procfs.Proc {
+	all := ourProcs()
 	foreign := map[int]bool{}
 	for _, p := range all {
-		if a := flagValue(p.cmdline, "-address"); a != "" && !underDaemonDir(a) {
-			foreign[p.pid] = true
+		if a := flagValue(strings.Join(p.Argv, " "), "-address"); a != "" && !underDaemonDir(a) {
+			foreign[p.PID] = true
 		}
 	}
-	var out []procInfo
+	var out []procfs.Proc
 	for _, p := range all {
-		if !foreign[p.pid] && !foreign[p.ppid] {
+		if !foreign[p.PID] && !foreign[p.PPID] {
 			out = append(out, p)
 		}
 	}
