@@ -206,12 +206,6 @@ func flagValue(cmdline, name string) string {
 	return ""
 }
 
-// isZombie reads the state field of /proc/PID/stat ("pid (comm) S ...").
-func isZombie(stat []byte) bool {
-	_, z := procfs.ParseStat(stat)
-	return z
-}
-
 func dirNames(dir string) map[string]bool {
 	ents, _ := os.ReadDir(dir)
 	out := map[string]bool{}

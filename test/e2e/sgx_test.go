@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
+	"github.com/wasmtee/wasmtee/test/internal/procfs"
 )
 
 // The sgx backend runs against test/sgxfake, a test double of Gramine's
@@ -25,8 +26,11 @@ import (
 // containers that ask for sgx use it: auto never starts enclaves.
 var sgxHome string
 
+// sgxRoot is where the shim keeps enclave directories (enclave.DefaultSGXDir).
+const sgxRoot = "/run/wasmtee-sgx"
+
 // sgxDir is where the shim keeps an sgx container's enclave directory.
-func sgxDir(id string) string { return filepath.Join("/run/wasmtee-sgx", namespace, id) }
+func sgxDir(id string) string { return filepath.Join(sgxRoot, namespace, id) }
 
 // setupSGXFake builds and initializes the fake; TestMain calls it before
 // the daemons start.
@@ -88,22 +92,12 @@ func sgxLeftovers(ids []string) []string {
 		}
 	}
 	fake := filepath.Join(sgxHome, "bin", "sgxfake")
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+	for _, p := range procfs.All(nil) {
+		if p.Zombie {
 			continue
 		}
-		dir := "/proc/" + e.Name()
-		st, _ := os.ReadFile(dir + "/stat")
-		if isZombie(st) {
-			continue
-		}
-		exe, _ := os.Readlink(dir + "/exe")
-		root, _ := os.Readlink(dir + "/root")
-		cwd, _ := os.Readlink(dir + "/cwd")
-		if strings.TrimSuffix(exe, " (deleted)") == fake || strings.HasPrefix(root, "/run/wasmtee-sgx/") || strings.HasPrefix(cwd, "/run/wasmtee-sgx/") {
-			found = append(found, fmt.Sprintf("process %d: exe %s root %s cwd %s", pid, exe, root, cwd))
+		if p.Exe == fake || strings.HasPrefix(p.Root, sgxRoot+"/") || strings.HasPrefix(p.Cwd, sgxRoot+"/") {
+			found = append(found, fmt.Sprintf("process %d: exe %s root %s cwd %s", p.PID, p.Exe, p.Root, p.Cwd))
 		}
 	}
 	return found
