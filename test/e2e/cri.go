@@ -618,20 +618,13 @@ func (d *daemon) criLeaks(podIDs, ctrIDs []string) (found, cgroups []string) {
 // what it can so that the next test starts clean.
 func (d *daemon) checkCRILeaks(t testingT, podIDs, ctrIDs []string) {
 	t.Helper()
-	deadline := time.Now().Add(leakGrace)
-	var found, cgroups []string
-	for {
-		found, cgroups = d.criLeaks(podIDs, ctrIDs)
-		if len(found) == 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if len(found) == 0 {
-		return
-	}
-	t.Errorf("containerd %s (CRI): left behind after %v:\n  %s", d.version, leakGrace, strings.Join(found, "\n  "))
+	pollLeftovers(t, "containerd "+d.version+" (CRI)", func() ([]string, func() error) {
+		found, cgroups := d.criLeaks(podIDs, ctrIDs)
+		return found, func() error { return d.forceCRICleanup(podIDs, ctrIDs, cgroups) }
+	})
+}
 
+func (d *daemon) forceCRICleanup(podIDs, ctrIDs, cgroups []string) error {
 	for _, id := range ctrIDs {
 		d.crictl(30*time.Second, "rm", "-f", id)
 	}
@@ -639,38 +632,26 @@ func (d *daemon) checkCRILeaks(t testingT, podIDs, ctrIDs []string) {
 		d.crictl(30*time.Second, "stopp", id)
 		d.crictl(30*time.Second, "rmp", "-f", id)
 	}
+	var hosts []int
 	for _, p := range ourProcs() {
 		if isModuleHost(p) && len(p.Argv) > 1 && slices.Contains(ctrIDs, p.Argv[1]) {
-			syscall.Kill(p.PID, syscall.SIGKILL)
+			hosts = append(hosts, p.PID)
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	killAll(hosts)
 	// Deepest first; rmdir only removes an empty cgroup (no processes, no children).
+	cgroups = slices.Clone(cgroups)
 	sort.Sort(sort.Reverse(sort.StringSlice(cgroups)))
 	for _, cg := range cgroups {
 		syscall.Rmdir(cg)
 	}
-	// Task bundles: unmount what is mounted in them first, so that removing a bundle
-	// never deletes through a mounted rootfs.
+	// Task bundles: removeTree unmounts what is mounted in them first, so that removing
+	// a bundle never deletes through a mounted rootfs.
+	var errs []error
 	for n := range dirNames(d.criTaskStateDir()) {
-		dir := filepath.Join(d.criTaskStateDir(), n)
-		var ms []string
-		for m := range procfs.MountsUnder(procfs.SelfMountinfo, dir) {
-			ms = append(ms, m)
-		}
-		sort.Sort(sort.Reverse(sort.StringSlice(ms)))
-		for _, m := range ms {
-			if err := syscall.Unmount(m, 0); err != nil {
-				syscall.Unmount(m, syscall.MNT_DETACH)
-			}
-		}
-		if len(procfs.MountsUnder(procfs.SelfMountinfo, dir)) == 0 {
-			os.RemoveAll(dir)
-		}
+		errs = append(errs, removeTree(filepath.Join(d.criTaskStateDir(), n)))
 	}
-	if left, _ := d.criLeaks(podIDs, ctrIDs); len(left) > 0 {
-		t.Logf("containerd %s (CRI): still left after forced cleanup:\n  %s", d.version, strings.Join(left, "\n  "))
-	}
+	return errors.Join(errs...)
 }
 
 // cgroupsNamed finds cgroup directories whose name contains one of ids (CRI's cgroups

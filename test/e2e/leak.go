@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/wasmtee/wasmtee/test/internal/procfs"
@@ -93,25 +92,13 @@ func ownedBy(key string, ids []string) bool {
 // can so that the next test starts clean.
 func (d *daemon) checkLeaks(t testingT, before snapshot, ids []string) {
 	t.Helper()
-	deadline := time.Now().Add(leakGrace)
-	var found []string
-	var pids []int
-	var mounts []string
-	for {
-		found, pids, mounts = d.leaks(before, ids)
-		if len(found) == 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if len(found) == 0 {
-		return
-	}
-	t.Errorf("containerd %s: left behind after %v:\n  %s", d.version, leakGrace, strings.Join(found, "\n  "))
-	d.forceCleanup(t, before, ids, pids, mounts)
+	pollLeftovers(t, "containerd "+d.version, func() ([]string, func() error) {
+		found, pids, mounts := d.leaks(before, ids)
+		return found, func() error { d.forceCleanup(before, ids, pids, mounts); return nil }
+	})
 }
 
-func (d *daemon) forceCleanup(t testingT, before snapshot, ids []string, pids []int, mounts []string) {
+func (d *daemon) forceCleanup(before snapshot, ids []string, pids []int, mounts []string) {
 	for _, id := range ids {
 		d.ctr(20*time.Second, "task", "kill", "-s", "SIGKILL", id)
 		d.ctr(20*time.Second, "task", "delete", "-f", id)
@@ -119,16 +106,8 @@ func (d *daemon) forceCleanup(t testingT, before snapshot, ids []string, pids []
 		d.ctr(20*time.Second, "snapshots", "rm", id)
 		d.ctr(20*time.Second, "snapshots", "rm", id+"-snap")
 	}
-	for _, pid := range pids {
-		syscall.Kill(pid, syscall.SIGKILL)
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(mounts))) // deepest first
-	for _, m := range mounts {
-		if err := syscall.Unmount(m, 0); err != nil {
-			syscall.Unmount(m, syscall.MNT_DETACH)
-		}
-	}
-	time.Sleep(200 * time.Millisecond)
+	killAll(pids)
+	unmountAll(mounts)
 	for n := range dirNames(d.taskStateDir()) {
 		os.RemoveAll(filepath.Join(d.taskStateDir(), n))
 	}
@@ -141,9 +120,6 @@ func (d *daemon) forceCleanup(t testingT, before snapshot, ids []string, pids []
 		if !before.sockets[n] {
 			os.Remove(filepath.Join(socketDir, n))
 		}
-	}
-	if left, _, _ := d.leaks(before, ids); len(left) > 0 {
-		t.Logf("containerd %s: still left after forced cleanup:\n  %s", d.version, strings.Join(left, "\n  "))
 	}
 }
 

@@ -5,6 +5,7 @@ package e2e
 import (
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -83,42 +84,42 @@ func daemonMRSigner(c *tc) string {
 
 // sgxLeftovers lists what an sgx container may leave: its enclave
 // directory, and processes of the fake (its quote server) or rooted in
-// an enclave directory.
-func sgxLeftovers(ids []string) []string {
-	var found []string
+// an enclave directory. Its clean function kills those processes and
+// removes those directories.
+func sgxLeftovers(ids []string) (found []string, clean func() error) {
+	var dirs []string
 	for _, id := range ids {
 		if _, err := os.Stat(sgxDir(id)); err == nil {
+			dirs = append(dirs, sgxDir(id))
 			found = append(found, "enclave directory "+sgxDir(id))
 		}
 	}
 	fake := filepath.Join(sgxHome, "bin", "sgxfake")
+	var pids []int
 	for _, p := range procfs.All(nil) {
 		if p.Zombie {
 			continue
 		}
 		if p.Exe == fake || strings.HasPrefix(p.Root, sgxRoot+"/") || strings.HasPrefix(p.Cwd, sgxRoot+"/") {
+			pids = append(pids, p.PID)
 			found = append(found, fmt.Sprintf("process %d: exe %s root %s cwd %s", p.PID, p.Exe, p.Root, p.Cwd))
 		}
 	}
-	return found
+	return found, func() error {
+		killAll(pids)
+		var errs []error
+		for _, d := range dirs {
+			errs = append(errs, removeTree(d))
+		}
+		return errors.Join(errs...)
+	}
 }
 
 // checkSGXLeftovers fails c if an sgx container left anything after a
-// grace period.
+// grace period, then removes it.
 func checkSGXLeftovers(c *tc) {
 	c.Helper()
-	deadline := time.Now().Add(leakGrace)
-	for {
-		left := sgxLeftovers(c.ids)
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			c.Errorf("left behind by sgx containers:\n  %s", strings.Join(left, "\n  "))
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	pollLeftovers(c, "sgx containers of containerd "+c.d.version, func() ([]string, func() error) { return sgxLeftovers(c.ids) })
 }
 
 // TestSGX: a container that requires sgx runs its module host in an
