@@ -9,9 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -230,36 +228,10 @@ func TestSGXShimKilled(t *testing.T) {
 	}
 	each(t, func(c *tc) {
 		c.Cleanup(func() { checkSGXLeftovers(c) })
-		fifos := dirNames(fifoDir)
-		p, id := c.runBG("sleep", sgxAnnotation)
-		c.waitRunning(p, id, 30*time.Second)
-		if _, err := os.Stat(sgxDir(id)); err != nil {
-			c.Fatalf("enclave directory of the running container: %v", err)
-		}
-		host := c.taskPID(id)
-		shim := parentPID(c, host)
-		if exe, _ := os.Readlink("/proc/" + strconv.Itoa(shim) + "/exe"); exe != env.shim {
-			c.Fatalf("parent %d of the enclave's process %d is %q, not the shim", shim, host, exe)
-		}
-		if err := syscall.Kill(shim, syscall.SIGKILL); err != nil {
-			c.Fatal(err)
-		}
-		if _, ok := p.wait(15 * time.Second); !ok {
-			c.Fatalf("ctr run still running 15s after the shim was killed:\n%s", p.kill())
-		}
-		c.waitStatus(id, "", 10*time.Second)
-		c.ctr("containers", "delete", id)
-		for name := range dirNames(fifoDir) {
-			if !fifos[name] {
-				os.RemoveAll(filepath.Join(fifoDir, name))
+		killShim(c, shimKill{flags: sgxAnnotation, start: 30 * time.Second, child: "the enclave's process", running: func(c *tc, id string) {
+			if _, err := os.Stat(sgxDir(id)); err != nil {
+				c.Fatalf("enclave directory of the running container: %v", err)
 			}
-		}
-		deadline := time.Now().Add(3 * time.Second)
-		for syscall.Kill(host, 0) == nil {
-			if time.Now().After(deadline) {
-				c.Fatalf("the enclave's process %d outlived its shim", host)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		}})
 	})
 }
