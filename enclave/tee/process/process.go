@@ -25,7 +25,8 @@
 //
 // Loading refuses a file that is not a regular file (a symlink included),
 // that is readable or writable by group or others, or that is owned by
-// another user than the process's effective user.
+// another user than the process's effective user. Both rules are
+// enclave/internal/keyfile's, which the sgx backend's signing key shares.
 package process
 
 import (
@@ -37,14 +38,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sync"
-	"syscall"
 
 	"github.com/wasmtee/wasmtee/enclave/evidence"
+	"github.com/wasmtee/wasmtee/enclave/internal/keyfile"
 )
 
 // DefaultKeyPath is where the node key lives unless configured otherwise.
@@ -146,22 +144,13 @@ func LoadKey(path string) (ed25519.PrivateKey, error) {
 	return key, nil
 }
 
+// keyWhat names the node key in errors.
+const keyWhat = "node key"
+
 // readKey reads the node key file at path, refusing one that others may
-// read.
+// read (keyfile.Read).
 func readKey(path string) ([]byte, error) {
-	f, err := openKey(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("read node key %s: %w", path, err)
-	}
-	if len(data) > maxKeyFile {
-		return nil, fmt.Errorf("node key %s: file is too large to be a key", path)
-	}
-	return data, nil
+	return keyfile.Read(path, keyWhat, maxKeyFile)
 }
 
 // CheckKeyFile reports whether the node key file at path exists and is
@@ -169,50 +158,11 @@ func readKey(path string) ([]byte, error) {
 // fs.ErrNotExist if there is no file, otherwise an error saying what is
 // wrong.
 func CheckKeyFile(path string) error {
-	f, err := openKey(path)
+	f, err := keyfile.Open(path, keyWhat)
 	if err != nil {
 		return err
 	}
 	return f.Close()
-}
-
-// openKey opens path without following a final symlink and checks, on the
-// open file, that it is a regular file private to this user.
-func openKey(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		if errors.Is(err, syscall.ELOOP) {
-			return nil, fmt.Errorf("node key %s is a symbolic link: refusing it", path)
-		}
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("node key %s does not exist: %w", path, fs.ErrNotExist)
-		}
-		return nil, fmt.Errorf("open node key: %w", err)
-	}
-	if err := checkPrivate(f, path); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
-func checkPrivate(f *os.File, path string) error {
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("stat node key %s: %w", path, err)
-	}
-	if !st.Mode().IsRegular() {
-		return fmt.Errorf("node key %s is not a regular file (%s)", path, st.Mode().Type())
-	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return fmt.Errorf("node key %s is accessible by group or others (mode %04o): refusing it; make it private with chmod 600", path, perm)
-	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		if euid := os.Geteuid(); int(sys.Uid) != euid {
-			return fmt.Errorf("node key %s is owned by uid %d, not by this process's uid %d: refusing it", path, sys.Uid, euid)
-		}
-	}
-	return nil
 }
 
 // ParseKey decodes a key file's content: PEM (PKCS #8) or a raw 32-byte
@@ -276,13 +226,10 @@ func MarshalKey(key ed25519.PrivateKey) ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: der}), nil
 }
 
-// createKey generates a key and publishes it at path with link(2), so that
-// of concurrent creators exactly one wins and the others load its key.
+// createKey generates a key and publishes it at path (keyfile.Publish),
+// so that of concurrent creators exactly one wins and the others load its
+// key.
 func createKey(path string) (ed25519.PrivateKey, error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create node key directory: %w", err)
-	}
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate node key: %w", err)
@@ -291,38 +238,12 @@ func createKey(path string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode node key: %w", err)
 	}
-	// os.CreateTemp opens with O_CREATE|O_EXCL and mode 0600.
-	tmp, err := os.CreateTemp(dir, ".node.key-*")
-	if err != nil {
-		return nil, fmt.Errorf("create node key: %w", err)
-	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName)
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("create node key: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("write node key: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("write node key: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("write node key: %w", err)
-	}
-	if err := os.Link(tmpName, path); err != nil {
+	if err := keyfile.Publish(path, keyWhat, data); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			// Another process created it first: use its key.
 			return LoadKey(path)
 		}
-		return nil, fmt.Errorf("create node key: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+		return nil, err
 	}
 	return key, nil
 }

@@ -11,9 +11,8 @@ import (
 	"io"
 	"io/fs"
 	"math/big"
-	"os"
-	"path/filepath"
-	"syscall"
+
+	"github.com/wasmtee/wasmtee/enclave/internal/keyfile"
 )
 
 // Enclave signing keys. SGX loads only signed enclaves: gramine-sgx-sign
@@ -102,30 +101,20 @@ func MRSigner(k *rsa.PublicKey) [32]byte {
 	return sha256.Sum256(le)
 }
 
+// keyWhat names the signing key in errors.
+const keyWhat = "sgx signing key"
+
+// maxKeyFile bounds what is read of a key file: a PEM RSA-3072 key is
+// about 2.5 KB.
+const maxKeyFile = 64 << 10
+
 // LoadSigningKey reads a PEM signing key (PKCS#1 or PKCS#8) and checks it
-// and its file: a regular file, not accessible by group or others.
+// and its file, as the node key's (enclave/internal/keyfile: a regular
+// file, not a symbolic link, owned by this process's user and not
+// accessible by group or others). A missing file gives an error that
+// matches fs.ErrNotExist.
 func LoadSigningKey(path string) (*rsa.PrivateKey, error) {
-	// O_NOFOLLOW: the key that signs every enclave is not read through a
-	// symlink (as the node key is not).
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("sgx signing key %s is not a regular file", path)
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("sgx signing key %s is accessible by group or others (mode %#o): chmod 600 it", path, st.Mode().Perm())
-	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() {
-		return nil, fmt.Errorf("sgx signing key %s belongs to uid %d, not to this process's (%d)", path, sys.Uid, os.Geteuid())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	data, err := keyfile.Read(path, keyWhat, maxKeyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -158,45 +147,27 @@ func LoadSigningKey(path string) (*rsa.PrivateKey, error) {
 }
 
 // EnsureSigningKey loads the signing key at path, or makes one there if
-// there is none: the directory is created with mode 0700 if missing, the
-// key written with mode 0600 under a temporary name and renamed into
-// place, so that concurrent shims end up with one key.
+// there is none, published as the node key is (keyfile.Publish: the
+// directory created with mode 0700 if missing, the key written with mode
+// 0600 under a temporary name and linked into place), so that concurrent
+// shims end up with one key. It says whether it made the key.
 func EnsureSigningKey(path string) (*rsa.PrivateKey, bool, error) {
 	k, err := LoadSigningKey(path)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return k, false, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, false, fmt.Errorf("sgx signing key: %w", err)
 	}
 	k, err = GenerateSigningKey(nil)
 	if err != nil {
 		return nil, false, err
 	}
 	data := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return nil, false, fmt.Errorf("sgx signing key: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err == nil {
-		if _, err = tmp.Write(data); err == nil {
-			err = tmp.Sync()
-		}
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("sgx signing key: %w", err)
-	}
-	// Link, not rename: a key another shim made in the meantime wins.
-	if err := os.Link(tmp.Name(), path); err != nil {
+	if err := keyfile.Publish(path, keyWhat, data); err != nil {
 		if errors.Is(err, fs.ErrExist) {
+			// Another shim made one in the meantime: that one is the key.
 			k, err := LoadSigningKey(path)
 			return k, false, err
 		}
-		return nil, false, fmt.Errorf("sgx signing key: %w", err)
+		return nil, false, err
 	}
 	return k, true, nil
 }

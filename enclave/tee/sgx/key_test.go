@@ -93,10 +93,13 @@ func TestSigningKeyRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	good, _ := GenerateSigningKey(nil)
+	link := filepath.Join(dir, "link.pem")
+	os.Symlink(write("good.pem", good, 0o600), link)
 	for _, tc := range []struct{ path, want string }{
 		{write("e65537.pem", std, 0o600), "exponent 3"},
 		{write("open.pem", good, 0o644), "accessible by group or others"},
-		{filepath.Join(dir, "open.pem") + ".missing", "no such file"},
+		{filepath.Join(dir, "open.pem") + ".missing", "does not exist"},
+		{link, "is a symbolic link"},
 	} {
 		if _, err := LoadSigningKey(tc.path); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.path, err, tc.want)
