@@ -105,7 +105,7 @@ func attest(address string, req api.AttestRequest) ([]byte, error) {
 			continue
 		}
 		tried[s] = true
-		resp, err := askShim(s, req)
+		resp, err := AskShim(context.Background(), s, req)
 		switch {
 		case err != nil:
 			if !deadSocket(err) {
@@ -141,7 +141,11 @@ func notFound(req api.AttestRequest, failed []error) error {
 	return errors.New(msg)
 }
 
-func askShim(sock string, req api.AttestRequest) (*api.AttestResponse, error) {
+// AskShim is one attestation request to the wasmtee shim listening on the
+// unix socket sock: a new connection, one ttrpc call (at most 30 s, within
+// ctx), and the shim's answer. `wasmtee attest` makes it for every shim it
+// tries; the bench times it.
+func AskShim(ctx context.Context, sock string, req api.AttestRequest) (*api.AttestResponse, error) {
 	conn, err := net.DialTimeout("unix", sock, time.Second)
 	if err != nil {
 		return nil, err
@@ -152,7 +156,7 @@ func askShim(sock string, req api.AttestRequest) (*api.AttestResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	var out wrapperspb.BytesValue
 	if err := client.Call(ctx, api.AttestService, api.AttestMethod, &wrapperspb.BytesValue{Value: body}, &out); err != nil {
@@ -160,7 +164,7 @@ func askShim(sock string, req api.AttestRequest) (*api.AttestResponse, error) {
 	}
 	var resp api.AttestResponse
 	if err := json.Unmarshal(out.Value, &resp); err != nil {
-		return nil, errors.New("shim's answer is not JSON: " + err.Error())
+		return nil, fmt.Errorf("shim's answer is not JSON: %w", err)
 	}
 	return &resp, nil
 }

@@ -9,16 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/containerd/ttrpc"
-	"google.golang.org/protobuf/types/known/wrapperspb"
-
+	"github.com/wasmtee/wasmtee/cli"
 	"github.com/wasmtee/wasmtee/enclave/evidence"
 	"github.com/wasmtee/wasmtee/enclave/measure"
 	"github.com/wasmtee/wasmtee/enclave/tee/process"
@@ -105,27 +102,12 @@ func benchAttest(ctx context.Context, c config, d *daemon, sleeper image) *attes
 	return res
 }
 
-// askShim is one attestation call as `wasmtee attest` makes it (cli/attest.go):
-// a new connection to the shim's socket, one ttrpc call.
+// askShim is one attestation call as `wasmtee attest` makes it
+// (cli.AskShim): a new connection to the shim's socket, one ttrpc call. It
+// returns the evidence, or an error if the shim did not give it.
 func askShim(ctx context.Context, sock string, req api.AttestRequest) ([]byte, error) {
-	conn, err := net.DialTimeout("unix", sock, time.Second)
+	resp, err := cli.AskShim(ctx, sock, req)
 	if err != nil {
-		return nil, err
-	}
-	client := ttrpc.NewClient(conn)
-	defer client.Close()
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var out wrapperspb.BytesValue
-	if err := client.Call(ctx, api.AttestService, api.AttestMethod, &wrapperspb.BytesValue{Value: body}, &out); err != nil {
-		return nil, err
-	}
-	var resp api.AttestResponse
-	if err := json.Unmarshal(out.Value, &resp); err != nil {
 		return nil, err
 	}
 	if resp.Error != "" || resp.NotHere {
