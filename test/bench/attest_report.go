@@ -8,8 +8,7 @@ import (
 func (r *results) attestSection(b *strings.Builder, goals []goalRow, method bool) {
 	fmt.Fprintf(b, "## 6. %s: evidence for a running container, and the launch measurement\n\n", itemNames[6])
 	if !r.cfg.runs(secAttest) {
-		b.WriteString("Not measured: skipped (-skip-attest).\n\n")
-		goalTable(b, goals, 6)
+		notMeasured(b, "skipped (-skip-attest)", goals, 6)
 		return
 	}
 	if method {

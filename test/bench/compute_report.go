@@ -9,12 +9,10 @@ func (r *results) computeSection(b *strings.Builder, goals []goalRow, method boo
 	fmt.Fprintf(b, "## 5. %s: CPU-bound guests natively, in a wasmtee container, under wazero and node\n\n", itemNames[5])
 	switch {
 	case !r.cfg.runs(secCompute):
-		b.WriteString("Not measured: skipped (-skip-compute).\n\n")
-		goalTable(b, goals, 5)
+		notMeasured(b, "skipped (-skip-compute)", goals, 5)
 		return
 	case r.compute == nil:
-		fmt.Fprintf(b, "Not measured: %s\n\n", r.computeNote)
-		goalTable(b, goals, 5)
+		notMeasured(b, r.computeNote, goals, 5)
 		return
 	}
 	c, s := r.compute, r.computeSU

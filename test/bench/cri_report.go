@@ -13,13 +13,11 @@ func (r *results) criSection(goals []goalRow, method bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## 4. %s (Kubernetes, CRI): pod start and idle containers\n\n", itemNames[4])
 	if !r.cfg.cri() {
-		b.WriteString("Not measured: skipped (-skip-cri, or -skip-podstart and -skip-density).\n\n")
-		goalTable(&b, goals, 4)
+		notMeasured(&b, "skipped (-skip-cri, or -skip-podstart and -skip-density)", goals, 4)
 		return b.String()
 	}
 	if r.criNote != "" {
-		fmt.Fprintf(&b, "Not measured: %s\n\n", r.criNote)
-		goalTable(&b, goals, 4)
+		notMeasured(&b, r.criNote, goals, 4)
 		return b.String()
 	}
 	if method {

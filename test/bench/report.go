@@ -58,6 +58,13 @@ func (r *results) sections(goals []goalRow, method bool) string {
 	return b.String()
 }
 
+// notMeasured is the body of a section that was not measured: why, and
+// its goals (NOT MEASURED).
+func notMeasured(b *strings.Builder, why string, goals []goalRow, item int) {
+	fmt.Fprintf(b, "Not measured: %s\n\n", why)
+	goalTable(b, goals, item)
+}
+
 // footer: when the section was measured, and how to measure it alone.
 func (r *results) footer(b *strings.Builder, flags string) {
 	cmd := "scripts/bench.sh " + flags
@@ -70,8 +77,7 @@ func (r *results) footer(b *strings.Builder, flags string) {
 func (r *results) coldSection(b *strings.Builder, goals []goalRow, method bool) {
 	fmt.Fprintf(b, "## 1. %s\n\n", itemNames[1])
 	if !r.cfg.runs(secCold) {
-		b.WriteString("Not measured: skipped (-skip-cold).\n\n")
-		goalTable(b, goals, 1)
+		notMeasured(b, "skipped (-skip-cold)", goals, 1)
 		return
 	}
 	if method {
@@ -118,8 +124,7 @@ func (r *results) coldSection(b *strings.Builder, goals []goalRow, method bool) 
 func (r *results) throughputSection(b *strings.Builder, goals []goalRow, method bool) {
 	fmt.Fprintf(b, "## 2. %s\n\n", itemNames[2])
 	if !r.cfg.runs(secThroughput) {
-		b.WriteString("Not measured: skipped (-skip-throughput).\n\n")
-		goalTable(b, goals, 2)
+		notMeasured(b, "skipped (-skip-throughput)", goals, 2)
 		return
 	}
 	if method {
@@ -181,8 +186,7 @@ func (r *results) throughputSection(b *strings.Builder, goals []goalRow, method 
 func (r *results) largeSection(b *strings.Builder, goals []goalRow, method bool) {
 	fmt.Fprintf(b, "## 3. %s\n\n", itemNames[3])
 	if r.large == nil || !r.cfg.runs(secLarge) {
-		fmt.Fprintf(b, "Not measured: %s\n\n", r.largeNote)
-		goalTable(b, goals, 3)
+		notMeasured(b, r.largeNote, goals, 3)
 		return
 	}
 	lm := r.large
