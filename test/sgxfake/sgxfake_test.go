@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +30,53 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "1" {
 		os.Exit(helper())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if fakeBuild.dir != "" {
+		os.RemoveAll(fakeBuild.dir)
+	}
+	os.Exit(code)
+}
+
+// fakeBuild is the fake's binary, built once per test run (into a
+// temporary directory that TestMain removes) and linked into each test's
+// home.
+var fakeBuild struct {
+	once sync.Once
+	dir  string
+	exe  string
+	err  error
+}
+
+// builtFake builds the fake the first time it is called.
+func builtFake() (string, error) {
+	fakeBuild.once.Do(func() {
+		if fakeBuild.dir, fakeBuild.err = os.MkdirTemp("", "sgxfake-build-"); fakeBuild.err != nil {
+			return
+		}
+		exe := filepath.Join(fakeBuild.dir, "sgxfake")
+		if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
+			fakeBuild.err = fmt.Errorf("go build: %w\n%s", err, out)
+			return
+		}
+		fakeBuild.exe = exe
+	})
+	return fakeBuild.exe, fakeBuild.err
+}
+
+// installFake puts the built fake at exe: a hard link, or a copy where
+// one cannot be made (another file system).
+func installFake(built, exe string) error {
+	if err := os.MkdirAll(filepath.Dir(exe), 0o755); err != nil {
+		return err
+	}
+	if os.Link(built, exe) == nil {
+		return nil
+	}
+	data, err := os.ReadFile(built)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(exe, data, 0o755)
 }
 
 // helperReport is what the entrypoint saw.
@@ -85,13 +132,19 @@ func helper() int {
 	return 0
 }
 
-// fakeHome builds the fake and initializes its home.
+// fakeHome installs the fake (built once) in a new home and initializes
+// it: the fake's home is the parent of its binary's directory, so each
+// test has its own copy (a hard link).
 func fakeHome(t *testing.T) string {
 	t.Helper()
+	built, err := builtFake()
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := t.TempDir()
 	exe := filepath.Join(h, "bin", "sgxfake")
-	if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	if err := installFake(built, exe); err != nil {
+		t.Fatalf("installing the fake in its home: %v", err)
 	}
 	if out, err := exec.Command(exe, "init", h).CombinedOutput(); err != nil {
 		t.Fatalf("sgxfake init: %v\n%s", err, out)
