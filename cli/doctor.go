@@ -165,13 +165,7 @@ func (p doctorProbe) run() doctorReport {
 		"no SGX: the CPU lacks it, it is disabled in firmware, or the kernel is older than 5.11"))
 	add(p.device(sgx.ProvisionDev, "SGX provisioning: the DCAP quoting enclave can get its key, so enclaves can be quoted",
 		"without it there are no DCAP quotes for SGX enclaves"))
-	if sgxStatus.Gramine != "" {
-		add(doctorCheck{Name: "gramine-sgx", Status: doctorOK, Value: sgxStatus.Gramine,
-			Detail: "Gramine is installed: the sgx backend can run the module host in an enclave"})
-	} else {
-		add(doctorCheck{Name: "gramine-sgx", Status: doctorAbsent,
-			Detail: "not on PATH: Gramine is not installed (Debian does not package it); the sgx backend needs it on SGX hosts"})
-	}
+	add(gramineCheck(sgxStatus))
 	if ok, why := sgxStatus.CanLaunch(); ok {
 		add(doctorCheck{Name: "sgx launch", Status: doctorOK,
 			Detail: "the shim can start module hosts in Gramine SGX enclaves (asked for with wasmtee.io/tee=sgx or require:sgx; never tried on SGX hardware by this project)"})
@@ -210,6 +204,21 @@ func (p doctorProbe) run() doctorReport {
 	}
 	add(bc)
 	return rep
+}
+
+// gramineCheck says whether the Gramine tools the sgx backend runs are on
+// PATH: all of them, as sgx.Status.CanLaunch requires.
+func gramineCheck(st sgx.Status) doctorCheck {
+	c := doctorCheck{Name: "gramine-sgx", Value: st.Gramine}
+	switch missing := st.MissingTools(); {
+	case len(missing) == 0:
+		c.Status, c.Detail = doctorOK, "Gramine is installed (gramine-manifest, gramine-sgx-sign and gramine-sgx on PATH), as the sgx backend needs to run the module host in an enclave"
+	case len(missing) == 3:
+		c.Status, c.Detail = doctorAbsent, strings.Join(missing, ", ")+" not on PATH: Gramine is not installed (Debian does not package it); the sgx backend needs it on SGX hosts"
+	default:
+		c.Status, c.Detail = doctorWarning, strings.Join(missing, ", ")+" not on PATH: Gramine is installed only in part, and the sgx backend cannot start enclaves without it"
+	}
+	return c
 }
 
 func (p doctorProbe) kernel() doctorCheck {

@@ -183,6 +183,35 @@ func TestDoctorTEENodes(t *testing.T) {
 	wantCheck(t, rep, "containerd", "info", "v2.1.4", "/usr/bin/containerd")
 }
 
+// An SGX host with gramine-sgx but without gramine-sgx-sign cannot start
+// enclaves, and no line of the report says it can.
+func TestDoctorGramineInPart(t *testing.T) {
+	t.Setenv("PATH", "/usr/local/bin")
+	root := doctorRoot(t, "6.8.0", v2Mounts, map[string]string{
+		"/dev/sgx_enclave":                "",
+		"/dev/sgx_provision":              "",
+		"/usr/local/bin/gramine-sgx":      "#!/bin/sh\n",
+		"/usr/local/bin/gramine-manifest": "#!/bin/sh\n",
+	})
+	code, stdout, stderr := run(t, "doctor", "--root", root)
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{
+		"gramine-sgx         warning  /usr/local/bin/gramine-sgx\n",
+		"gramine-sgx-sign not on PATH: Gramine is installed only in part",
+		"this host cannot start Gramine SGX enclaves: gramine-sgx-sign not on PATH",
+		"sgx: /dev/attestation does not exist",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "can start") || strings.Contains(stdout, "can run") {
+		t.Errorf("the report says enclaves can start without gramine-sgx-sign:\n%s", stdout)
+	}
+}
+
 func TestDoctorNodeKey(t *testing.T) {
 	root := doctorRoot(t, "6.8.0", v2Mounts, nil)
 	key := filepath.Join(root, "etc/wasmtee/node.key")

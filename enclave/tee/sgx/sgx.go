@@ -232,29 +232,9 @@ func (s Status) Available() (ok bool, why string) {
 		}
 		return false, fmt.Sprintf("inside a Gramine enclave whose attestation type is %q, not \"dcap\"", t)
 	}
-	return false, AttestationDir + " does not exist: this process is not running inside a Gramine SGX enclave (" + s.Host() + ")"
-}
-
-// HostReady reports whether this host can start Gramine SGX enclaves: the
-// SGX device exists and gramine-sgx is on PATH.
-func (s Status) HostReady() bool { return s.Enclave && s.Gramine != "" }
-
-// Host describes the host's side in words.
-func (s Status) Host() string {
-	var missing []string
-	if !s.Enclave {
-		missing = append(missing, EnclaveDevice+" is missing (no SGX, or SGX disabled in firmware, or a kernel older than 5.11)")
-	}
-	if !s.Provision {
-		missing = append(missing, ProvisionDev+" is missing (DCAP quotes need it)")
-	}
-	if s.Gramine == "" {
-		missing = append(missing, GramineSGX+" is not on PATH (Gramine is not installed)")
-	}
-	if len(missing) == 0 {
-		return "the host can start Gramine SGX enclaves: " + EnclaveDevice + ", " + ProvisionDev + " and " + s.Gramine
-	}
-	return "on the host: " + strings.Join(missing, "; ")
+	// What the host offers is CanLaunch's to say.
+	_, host := s.CanLaunch()
+	return false, AttestationDir + " does not exist: this process is not running inside a Gramine SGX enclave; " + host
 }
 
 // Available reports whether the sgx Producer can work below root ("" for

@@ -201,7 +201,7 @@ func TestProbe(t *testing.T) {
 		t.Errorf("empty root: %+v", s)
 	}
 	ok, why := s.Available()
-	if ok || !strings.Contains(why, "/dev/attestation does not exist") || !strings.Contains(why, "/dev/sgx_enclave is missing") || !strings.Contains(why, "gramine-sgx is not on PATH") {
+	if ok || !strings.Contains(why, "/dev/attestation does not exist") || !strings.Contains(why, "/dev/sgx_enclave is missing") || !strings.Contains(why, "gramine-sgx not on PATH") {
 		t.Errorf("Available: %v %q", ok, why)
 	}
 
@@ -211,7 +211,7 @@ func TestProbe(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "dev", "sgx_enclave"), nil, 0o600)
 	os.WriteFile(filepath.Join(root, "dev", "sgx_provision"), nil, 0o600)
 	s = Probe(root, withGramine)
-	if !s.Enclave || !s.Provision || s.Gramine != "/usr/bin/gramine-sgx" || s.InEnclave || !s.HostReady() {
+	if !s.Enclave || !s.Provision || s.Gramine != "/usr/bin/gramine-sgx" || s.InEnclave || len(s.MissingTools()) != 0 {
 		t.Errorf("SGX host: %+v", s)
 	}
 	if ok, why := s.Available(); ok || !strings.Contains(why, "the host can start Gramine SGX enclaves") {
@@ -256,5 +256,33 @@ func TestCanLaunch(t *testing.T) {
 	}
 	if ok, why := Probe(t.TempDir(), all).CanLaunch(); ok || !strings.Contains(why, "/dev/sgx_enclave is missing") || !strings.Contains(why, "/dev/sgx_provision is missing") {
 		t.Errorf("without devices: %v %q", ok, why)
+	}
+}
+
+// Available, outside an enclave, says what CanLaunch says about the host:
+// with gramine-sgx on PATH but not gramine-sgx-sign, neither claims that
+// enclaves can start.
+func TestHostDescribedOnce(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "dev"), 0o755)
+	os.WriteFile(filepath.Join(root, "dev", "sgx_enclave"), nil, 0o600)
+	os.WriteFile(filepath.Join(root, "dev", "sgx_provision"), nil, 0o600)
+	noSign := func(name string) (string, error) {
+		if name == SignTool {
+			return "", errors.New("not found")
+		}
+		return "/usr/bin/" + name, nil
+	}
+	s := Probe(root, noSign)
+	launch, launchWhy := s.CanLaunch()
+	_, why := s.Available()
+	if launch || strings.Contains(launchWhy, "can start") || !strings.Contains(launchWhy, "gramine-sgx-sign not on PATH (Gramine is installed only in part)") {
+		t.Errorf("CanLaunch: %v %q", launch, launchWhy)
+	}
+	if strings.Contains(why, "can start") || !strings.Contains(why, launchWhy) {
+		t.Errorf("Available says %q, CanLaunch %q", why, launchWhy)
+	}
+	if got := s.MissingTools(); len(got) != 1 || got[0] != SignTool {
+		t.Errorf("MissingTools %q", got)
 	}
 }
