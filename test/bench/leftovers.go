@@ -185,21 +185,14 @@ func dirEntries(dir string) []string {
 // processesMentioning: "PID CMDLINE" of processes whose command line or
 // working directory is in dir.
 func processesMentioning(dir string) []string {
-	self := os.Getpid()
 	var out []string
-	procs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, p := range procs {
-		if p == filepath.Join("/proc", strconv.Itoa(self)) {
+	for _, p := range procfs.All(nil) {
+		if p.PID == os.Getpid() {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(p, "cmdline"))
-		if err != nil {
-			continue
-		}
-		cmd := strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
-		cwd, _ := os.Readlink(filepath.Join(p, "cwd"))
-		if strings.Contains(cmd, dir) || cwd == dir || strings.HasPrefix(cwd, dir+"/") {
-			out = append(out, filepath.Base(p)+" "+cmd)
+		cmd := strings.Join(p.Argv, " ")
+		if strings.Contains(cmd, dir) || p.Cwd == dir || strings.HasPrefix(p.Cwd, dir+"/") {
+			out = append(out, strconv.Itoa(p.PID)+" "+cmd)
 		}
 	}
 	slices.Sort(out)
