@@ -27,6 +27,47 @@ func policyFile(c *tc, pol map[string]any) string {
 	return p
 }
 
+// runDetached starts the idle image detached (ctr run -d --null-io) with
+// flags on a fresh container ID, waits up to max for its task to run, and
+// has it killed and removed when the test ends.
+func (c *tc) runDetached(flags []string, max time.Duration) string {
+	c.Helper()
+	id := c.id()
+	args := append(append([]string{"run", "-d", "--null-io", "--runtime", runtimeType}, flags...), c.ref("sleep"), id)
+	if r := c.ctr(args...); r.Code != 0 {
+		c.Fatalf("ctr run -d:\n%s", r)
+	}
+	c.Cleanup(func() {
+		c.ctr("task", "kill", "-s", "SIGKILL", id)
+		c.waitStatus(id, "STOPPED", 10*time.Second)
+		c.ctr("task", "delete", id)
+		c.ctr("containers", "delete", id)
+	})
+	c.waitStatus(id, "RUNNING", max)
+	return id
+}
+
+// attested is what the tests read of evidence.
+type attested struct {
+	Backend, TEE, Measurement, Nonce string
+}
+
+// attest fetches the running container id's evidence with `wasmtee attest`
+// and the test nonce; it returns the evidence file and what it says.
+func (c *tc) attest(id string) (string, attested) {
+	c.Helper()
+	ev := filepath.Join(c.TempDir(), "evidence.json")
+	if r := wasmteeCLI("attest", "--address", c.d.sock, "-n", namespace, "--nonce", nonce, "-o", ev, id); r.Code != 0 {
+		c.Fatalf("wasmtee attest:\n%s", cmdString(r))
+	}
+	var got attested
+	data, _ := os.ReadFile(ev)
+	if err := json.Unmarshal(data, &got); err != nil {
+		c.Fatalf("evidence is not JSON: %v\n%s", err, data)
+	}
+	return ev, got
+}
+
 // TestAttest: a running container's evidence, fetched from its shim with
 // `wasmtee attest`, carries the measurement that `wasmtee measure` computes
 // offline from the image, and `wasmtee verify` accepts it only under a
@@ -34,28 +75,8 @@ func policyFile(c *tc, pol map[string]any) string {
 // nonce.
 func TestAttest(t *testing.T) {
 	each(t, func(c *tc) {
-		id := c.id()
-		if r := c.ctr("run", "-d", "--null-io", "--runtime", runtimeType, c.ref("sleep"), id); r.Code != 0 {
-			c.Fatalf("ctr run -d:\n%s", r)
-		}
-		defer func() {
-			c.ctr("task", "kill", "-s", "SIGKILL", id)
-			c.waitStatus(id, "STOPPED", 10*time.Second)
-			c.ctr("task", "delete", id)
-			c.ctr("containers", "delete", id)
-		}()
-		c.waitStatus(id, "RUNNING", 20*time.Second)
-		ev := filepath.Join(c.TempDir(), "evidence.json")
-		if r := wasmteeCLI("attest", "--address", c.d.sock, "-n", namespace, "--nonce", nonce, "-o", ev, id); r.Code != 0 {
-			c.Fatalf("wasmtee attest:\n%s", cmdString(r))
-		}
-		var got struct {
-			Backend, TEE, Measurement, Nonce string
-		}
-		data, _ := os.ReadFile(ev)
-		if err := json.Unmarshal(data, &got); err != nil {
-			c.Fatalf("evidence is not JSON: %v\n%s", err, data)
-		}
+		id := c.runDetached(nil, 20*time.Second)
+		ev, got := c.attest(id)
 		if got.Backend != "process" || got.TEE != "none" || got.Nonce != nonce {
 			c.Errorf("evidence backend %q tee %q nonce %q", got.Backend, got.TEE, got.Nonce)
 		}

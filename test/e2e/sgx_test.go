@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -148,31 +147,13 @@ func TestSGX(t *testing.T) {
 
 		// `wasmtee attest` of a running container: the shim asks the
 		// enclave over the control channel.
-		id := c.id()
-		if r := c.ctr(append(append([]string{"run", "-d", "--null-io", "--runtime", runtimeType}, sgxAnnotation...), c.ref("sleep"), id)...); r.Code != 0 {
-			c.Fatalf("ctr run -d:\n%s", r)
-		}
-		defer func() {
-			c.ctr("task", "kill", "-s", "SIGKILL", id)
-			c.waitStatus(id, "STOPPED", 10*time.Second)
-			c.ctr("task", "delete", id)
-			c.ctr("containers", "delete", id)
-		}()
-		c.waitStatus(id, "RUNNING", 30*time.Second)
+		id := c.runDetached(sgxAnnotation, 30*time.Second)
 		for _, f := range []string{"module-host.manifest.sgx", "module-host.sig", "module.wasm"} {
 			if _, err := os.Stat(filepath.Join(sgxDir(id), f)); err != nil {
 				c.Errorf("the running container's enclave directory: %v", err)
 			}
 		}
-		out := filepath.Join(c.TempDir(), "evidence.json")
-		if r := wasmteeCLI("attest", "--address", c.d.sock, "-n", namespace, "--nonce", nonce, "-o", out, id); r.Code != 0 {
-			c.Fatalf("wasmtee attest:\n%s", cmdString(r))
-		}
-		var got struct{ Backend, TEE, Measurement, Nonce string }
-		data, _ := os.ReadFile(out)
-		if err := json.Unmarshal(data, &got); err != nil {
-			c.Fatalf("evidence is not JSON: %v\n%s", err, data)
-		}
+		out, got := c.attest(id)
 		if got.Backend != "sgx" || got.TEE != "sgx" || got.Nonce != nonce {
 			c.Errorf("evidence backend %q tee %q nonce %q", got.Backend, got.TEE, got.Nonce)
 		}
