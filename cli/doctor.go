@@ -160,13 +160,13 @@ func (p doctorProbe) run() doctorReport {
 		"not a TDX guest, or the tdx_guest driver is not loaded"))
 	add(p.device("/dev/sev-guest", "AMD SEV-SNP guest device: this VM is an SEV-SNP guest (reports through configfs-tsm, derived sealing keys through this device)",
 		"not an SEV-SNP guest, or the sev-guest driver is not loaded"))
-	sgxStatus := sgx.Probe(p.root, p.lookPath)
+	sgxStatus, gramine := sgx.Probe(p.root), sgx.FindTools(p.lookPath)
 	add(p.device(sgx.EnclaveDevice, "the in-kernel SGX driver: this host can create SGX enclaves",
 		"no SGX: the CPU lacks it, it is disabled in firmware, or the kernel is older than 5.11"))
 	add(p.device(sgx.ProvisionDev, "SGX provisioning: the DCAP quoting enclave can get its key, so enclaves can be quoted",
 		"without it there are no DCAP quotes for SGX enclaves"))
-	add(gramineCheck(sgxStatus))
-	if ok, why := sgxStatus.CanLaunch(); ok {
+	add(gramineCheck(gramine))
+	if ok, why := sgxStatus.CanLaunch(gramine); ok {
 		add(doctorCheck{Name: "sgx launch", Status: doctorOK,
 			Detail: "the shim can start module hosts in Gramine SGX enclaves (asked for with wasmtee.io/tee=sgx or require:sgx; never tried on SGX hardware by this project)"})
 	} else {
@@ -208,9 +208,9 @@ func (p doctorProbe) run() doctorReport {
 
 // gramineCheck says whether the Gramine tools the sgx backend runs are on
 // PATH: all of them, as sgx.Status.CanLaunch requires.
-func gramineCheck(st sgx.Status) doctorCheck {
-	c := doctorCheck{Name: "gramine-sgx", Value: st.Gramine}
-	switch missing := st.MissingTools(); {
+func gramineCheck(tools sgx.Tools) doctorCheck {
+	c := doctorCheck{Name: "gramine-sgx", Value: tools.Run}
+	switch missing := tools.Missing(); {
 	case len(missing) == 0:
 		c.Status, c.Detail = doctorOK, "Gramine is installed (gramine-manifest, gramine-sgx-sign and gramine-sgx on PATH), as the sgx backend needs to run the module host in an enclave"
 	case len(missing) == 3:

@@ -152,7 +152,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 		return nil, LoadInfo{}, err
 	}
 	env := []string{"PATH=" + oci.DefaultPath, control.EnvControl + "=" + control.FormatAddress(ln.Addr().String(), token)}
-	cmd := hostCommand(req, tools[sgx.GramineSGX], dir, []string{sgx.GramineSGX, files.Name}, env)
+	cmd := hostCommand(req, tools.Run, dir, []string{sgx.GramineSGX, files.Name}, env)
 	p := &Process{done: make(chan struct{}), sgx: true}
 	if err := p.start(cmd, nil); err != nil {
 		return nil, LoadInfo{}, fmt.Errorf("start %s: %w", sgx.GramineSGX, err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -24,7 +23,8 @@ type SGXNode struct {
 	Key string
 
 	mu    sync.Mutex
-	tools map[string]string // tool name -> path; nil until found
+	ready bool      // set once everything was found
+	tools sgx.Tools // Gramine's tools, by absolute path
 }
 
 // defaultSGXNode serves Launchers without an SGXNode of their own.
@@ -39,57 +39,40 @@ func (n *SGXNode) keyPath() string {
 
 // setup returns the tools, finding them and loading (or making) the key
 // the first time. A warning says so when it has made the key.
-func (n *SGXNode) setup() (tools map[string]string, warning string, err error) {
+func (n *SGXNode) setup() (tools sgx.Tools, warning string, err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.tools != nil {
+	if n.ready {
 		return n.tools, "", nil
 	}
-	if tools, err = gramineTools(); err != nil {
-		return nil, "", err
+	tools = sgx.FindTools(exec.LookPath)
+	if missing := tools.Missing(); len(missing) > 0 {
+		return sgx.Tools{}, "", fmt.Errorf("%w: %s not found in the shim's PATH", ErrGramineNotInstalled, strings.Join(missing, ", "))
 	}
 	key, created, err := sgx.EnsureSigningKey(n.keyPath())
 	if err != nil {
-		return nil, "", err
+		return sgx.Tools{}, "", err
 	}
 	if created {
 		warning = fmt.Sprintf("created the SGX enclave signing key %s (MRSIGNER %x)", n.keyPath(), sgx.MRSigner(&key.PublicKey))
 	}
-	n.tools = tools
+	n.tools, n.ready = tools, true
 	return tools, warning, nil
 }
 
-// gramineTools finds gramine-manifest, gramine-sgx-sign and gramine-sgx.
-func gramineTools() (map[string]string, error) {
-	tools := map[string]string{}
-	var missing []string
-	for _, t := range []string{sgx.ManifestTool, sgx.SignTool, sgx.GramineSGX} {
-		p, err := exec.LookPath(t)
-		if err != nil {
-			missing = append(missing, t)
-			continue
-		}
-		tools[t] = p
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: %s not found in the shim's PATH", ErrGramineNotInstalled, strings.Join(missing, ", "))
-	}
-	return tools, nil
-}
-
 // sign renders the manifest f with gramine-manifest and signs it with
-// gramine-sgx-sign and the node's key.
-func (n *SGXNode) sign(ctx context.Context, f sgx.Files, tools map[string]string) error {
-	mc, err := sgx.ManifestCommand(ctx, f)
+// gramine-sgx-sign and the node's key, running both by the paths setup
+// found.
+func (n *SGXNode) sign(ctx context.Context, f sgx.Files, tools sgx.Tools) error {
+	mc, err := tools.ManifestCommand(ctx, f)
 	if err != nil {
 		return err
 	}
-	sc, err := sgx.SignCommand(ctx, f, n.keyPath())
+	sc, err := tools.SignCommand(ctx, f, n.keyPath())
 	if err != nil {
 		return err
 	}
 	for _, c := range []*exec.Cmd{mc, sc} {
-		c.Path = tools[filepath.Base(c.Args[0])]
 		if out, err := c.CombinedOutput(); err != nil {
 			return fmt.Errorf("sgx: %s: %w: %s", c.Args[0], err, bytes.TrimSpace(out))
 		}

@@ -39,7 +39,6 @@ package tee
 import (
 	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
 
 	"github.com/google/go-configfs-tsm/configfs/configfsi"
@@ -73,7 +72,8 @@ type Env struct {
 	// empty).
 	NodeKey string
 	// LookPath finds gramine-sgx, gramine-sgx-sign and gramine-manifest
-	// (exec.LookPath if nil).
+	// (exec.LookPath if nil) when sgx is asked for by name; auto does not
+	// look for them.
 	LookPath func(string) (string, error)
 }
 
@@ -221,11 +221,7 @@ func (c *Choice) try(backend string, env Env, launch bool) (evidence.Producer, b
 			c.Provider = tp.Provider()
 		}
 	case evidence.BackendSGX:
-		lookPath := env.LookPath
-		if lookPath == nil {
-			lookPath = exec.LookPath
-		}
-		st := sgx.Probe(env.AttestationRoot, lookPath)
+		st := sgx.Probe(env.AttestationRoot)
 		ok, why := st.Available()
 		switch {
 		case ok:
@@ -235,14 +231,15 @@ func (c *Choice) try(backend string, env Env, launch bool) (evidence.Producer, b
 		case st.InEnclave:
 			err = errors.New(why)
 		case launch:
-			if ok, why := st.CanLaunch(); ok {
+			// Only a selection that may start enclaves looks for Gramine.
+			if ok, why := st.CanLaunch(sgx.FindTools(env.LookPath)); ok {
 				// The producer is the module host's, in its enclave.
 				host, teeName = HostSGXEnclave, evidence.TEESGX
 			} else {
 				err = errors.New(why)
 			}
 		default:
-			err = errors.New(why)
+			err = errors.New(why + " (auto never starts enclaves: ask for sgx)")
 		}
 	}
 	if err != nil {

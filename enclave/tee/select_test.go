@@ -345,6 +345,31 @@ func TestSGXQuoteThroughSelect(t *testing.T) {
 	}
 }
 
+// auto never starts enclaves, so it does not look for Gramine's tools;
+// asking for sgx does.
+func TestAutoDoesNotLookForGramine(t *testing.T) {
+	env := bareEnv(t)
+	sgxHost(t, env.AttestationRoot)
+	var asked []string
+	env.LookPath = func(name string) (string, error) {
+		asked = append(asked, name)
+		return withGramineTools(name)
+	}
+	for _, want := range []string{"auto", "require:auto", "process"} {
+		Decide(want, env)
+	}
+	if asked != nil {
+		t.Errorf("auto and process looked up %q", asked)
+	}
+	c, err := Decide("auto", env)
+	if err != nil || !strings.Contains(c.Unavailable["sgx"], "auto never starts enclaves") {
+		t.Errorf("auto: %q %v", c.Unavailable["sgx"], err)
+	}
+	if c, err := Decide("sgx", env); err != nil || c.ModuleHost != HostSGXEnclave || len(asked) != 3 {
+		t.Errorf("sgx: %+v %v, looked up %q", c, err, asked)
+	}
+}
+
 // TestSGXHost: on a host that can start Gramine SGX enclaves, asking for
 // sgx gives a choice whose module host runs in an enclave, with no
 // producer in the shim (the host makes the evidence there);

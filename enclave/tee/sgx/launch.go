@@ -5,10 +5,11 @@ import "strings"
 // CanLaunch reports whether the shim can run module hosts in Gramine SGX
 // enclaves on this host, and if not, why: the SGX device and the
 // provisioning device (for DCAP quotes) exist, and gramine-manifest,
-// gramine-sgx-sign and gramine-sgx are on PATH. It does not start an
-// enclave: whether one starts shows at the first create. It is the one
-// description of the host's side: Available and `wasmtee doctor` quote it.
-func (s Status) CanLaunch() (ok bool, why string) {
+// gramine-sgx-sign and gramine-sgx were found (tools, from FindTools). It
+// does not start an enclave: whether one starts shows at the first create.
+// It is the one description of the host's side: `wasmtee doctor` quotes
+// it.
+func (s Status) CanLaunch(tools Tools) (ok bool, why string) {
 	var missing []string
 	if !s.Enclave {
 		missing = append(missing, EnclaveDevice+" is missing (no SGX, or SGX disabled in firmware, or a kernel older than 5.11)")
@@ -16,25 +17,13 @@ func (s Status) CanLaunch() (ok bool, why string) {
 	if !s.Provision {
 		missing = append(missing, ProvisionDev+" is missing (DCAP quotes need it)")
 	}
-	if tools := s.MissingTools(); len(tools) == 3 {
-		missing = append(missing, strings.Join(tools, ", ")+" not on PATH (Gramine is not installed)")
-	} else if len(tools) > 0 {
-		missing = append(missing, strings.Join(tools, ", ")+" not on PATH (Gramine is installed only in part)")
+	if absent := tools.Missing(); len(absent) == 3 {
+		missing = append(missing, strings.Join(absent, ", ")+" not on PATH (Gramine is not installed)")
+	} else if len(absent) > 0 {
+		missing = append(missing, strings.Join(absent, ", ")+" not on PATH (Gramine is installed only in part)")
 	}
 	if len(missing) > 0 {
 		return false, "this host cannot start Gramine SGX enclaves: " + strings.Join(missing, "; ")
 	}
-	return true, "the host can start Gramine SGX enclaves (" + EnclaveDevice + ", " + ProvisionDev + ", " + s.Gramine + ")"
-}
-
-// MissingTools lists the Gramine tools that the shim needs and Probe did
-// not find: gramine-manifest, gramine-sgx-sign, gramine-sgx, in that order.
-func (s Status) MissingTools() []string {
-	var missing []string
-	for _, t := range []struct{ name, path string }{{ManifestTool, s.GramineManifest}, {SignTool, s.GramineSign}, {GramineSGX, s.Gramine}} {
-		if t.path == "" {
-			missing = append(missing, t.name)
-		}
-	}
-	return missing
+	return true, "the host can start Gramine SGX enclaves (" + EnclaveDevice + ", " + ProvisionDev + ", " + tools.Run + ")"
 }

@@ -1,26 +1,18 @@
 package sgx
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
-)
-
-// Gramine's tools.
-const (
-	ManifestTool = "gramine-manifest" // renders a manifest template
-	SignTool     = "gramine-sgx-sign" // hashes trusted files, writes .manifest.sgx and SIGSTRUCT (.sig)
 )
 
 // Where things appear inside the enclave.
@@ -127,8 +119,9 @@ func EnclavePath(guest string) string {
 // Jinja variables for its runtime) that runs the module host in an SGX
 // enclave. It reads the host binary, the module and the libraries to pin
 // their SHA-256 as trusted files: the module is thereby part of MRENCLAVE.
-// The template is rendered by gramine-manifest (ManifestCommand) and signed
-// by gramine-sgx-sign (SignCommand), which hashes Gramine's own runtime.
+// The template is rendered by gramine-manifest (Tools.ManifestCommand) and
+// signed by gramine-sgx-sign (Tools.SignCommand), which hashes Gramine's
+// own runtime.
 //
 // The syntax is current Gramine's (1.8 and later: loader.entrypoint is a
 // table, trusted files may carry their sha256); it has not been run
@@ -512,42 +505,4 @@ func (f Files) WriteTemplate(opts ManifestOptions) error {
 		return err
 	}
 	return os.WriteFile(f.Template(), []byte(m), 0o644)
-}
-
-// ManifestCommand renders the template: gramine-manifest TEMPLATE MANIFEST.
-func ManifestCommand(ctx context.Context, f Files) (*exec.Cmd, error) {
-	if err := f.check(); err != nil {
-		return nil, err
-	}
-	cmd := exec.CommandContext(ctx, ManifestTool, f.Template(), f.Manifest())
-	cmd.Dir = f.Dir
-	return cmd, nil
-}
-
-// SignCommand signs the rendered manifest: gramine-sgx-sign --manifest
-// MANIFEST --output MANIFEST.sgx [--key KEY]. An empty key uses Gramine's
-// default (~/.config/gramine/enclave-key.pem, made by
-// gramine-sgx-gen-private-key). The key is the enclave's MRSIGNER.
-func SignCommand(ctx context.Context, f Files, key string) (*exec.Cmd, error) {
-	if err := f.check(); err != nil {
-		return nil, err
-	}
-	args := []string{"--manifest", f.Manifest(), "--output", f.SGXManifest()}
-	if key != "" {
-		args = append(args, "--key", key)
-	}
-	cmd := exec.CommandContext(ctx, SignTool, args...)
-	cmd.Dir = f.Dir
-	return cmd, nil
-}
-
-// RunCommand starts the enclave: gramine-sgx NAME in Dir. It passes no
-// arguments: the manifest fixes argv.
-func RunCommand(ctx context.Context, f Files) (*exec.Cmd, error) {
-	if err := f.check(); err != nil {
-		return nil, err
-	}
-	cmd := exec.CommandContext(ctx, GramineSGX, f.Name)
-	cmd.Dir = f.Dir
-	return cmd, nil
 }

@@ -1,7 +1,6 @@
 package sgx
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -199,57 +198,6 @@ func TestManifestErrors(t *testing.T) {
 				t.Errorf("Manifest: %v, want an error containing %q", err, tt.want)
 			}
 		})
-	}
-}
-
-func TestCommands(t *testing.T) {
-	f := newFixture(t)
-	files := Files{Dir: f.dir, Name: "module-host"}
-	if err := files.WriteTemplate(f.opts); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(f.dir, "module-host.manifest.template")); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	mc, err := ManifestCommand(ctx, files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := SignCommand(ctx, files, "/etc/wasmtee/enclave-key.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := RunCommand(ctx, files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := filepath.Join(f.dir, "module-host.manifest")
-	for _, c := range []struct {
-		got  []string
-		want []string
-	}{
-		{mc.Args, []string{"gramine-manifest", tm + ".template", tm}},
-		{sc.Args, []string{"gramine-sgx-sign", "--manifest", tm, "--output", tm + ".sgx", "--key", "/etc/wasmtee/enclave-key.pem"}},
-		{rc.Args, []string{"gramine-sgx", "module-host"}},
-	} {
-		if !reflect.DeepEqual(c.got, c.want) {
-			t.Errorf("args %q, want %q", c.got, c.want)
-		}
-	}
-	for _, c := range []string{mc.Dir, sc.Dir, rc.Dir} {
-		if c != f.dir {
-			t.Errorf("command runs in %q, want %q", c, f.dir)
-		}
-	}
-	if sc, _ := SignCommand(ctx, files, ""); strings.Contains(strings.Join(sc.Args, " "), "--key") {
-		t.Errorf("sign without a key: %q", sc.Args)
-	}
-	if _, err := RunCommand(ctx, Files{Dir: f.dir, Name: "../x"}); err == nil {
-		t.Error("RunCommand accepted a name with a slash")
-	}
-	if files.Sig() != filepath.Join(f.dir, "module-host.sig") {
-		t.Errorf("Sig() = %q", files.Sig())
 	}
 }
 

@@ -35,7 +35,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -49,7 +48,6 @@ const (
 	AttestationDir = "/dev/attestation" // Gramine's pseudo-file system, inside the enclave
 	EnclaveDevice  = "/dev/sgx_enclave" // the in-kernel SGX driver (Linux 5.11+), on the host
 	ProvisionDev   = "/dev/sgx_provision"
-	GramineSGX     = "gramine-sgx"
 )
 
 // Producer is the sgx backend's evidence source, for use inside a Gramine
@@ -168,7 +166,8 @@ func checkAttestation(dir string) error {
 	}
 }
 
-// Status is what a node offers for SGX.
+// Status is what a node offers for SGX, apart from Gramine's tools (see
+// Tools: only what may start enclaves looks them up).
 type Status struct {
 	// InEnclave: /dev/attestation exists, so this process runs inside a
 	// Gramine enclave; AttestationType is its attestation_type.
@@ -179,17 +178,10 @@ type Status struct {
 	// enclave to get a provisioning key.
 	Enclave   bool `json:"enclaveDevice"`
 	Provision bool `json:"provisionDevice"`
-	// Gramine is the path of gramine-sgx, "" if it is not on PATH;
-	// GramineSign and GramineManifest those of gramine-sgx-sign and
-	// gramine-manifest, which the shim needs too.
-	Gramine         string `json:"gramine,omitempty"`
-	GramineSign     string `json:"gramineSign,omitempty"`
-	GramineManifest string `json:"gramineManifest,omitempty"`
 }
 
 // Probe looks at the SGX interfaces below root ("" for the real system).
-// lookPath finds gramine-sgx; nil means exec.LookPath.
-func Probe(root string, lookPath func(string) (string, error)) Status {
+func Probe(root string) Status {
 	r := rootOf(root)
 	var s Status
 	dir := filepath.Join(r, AttestationDir)
@@ -203,24 +195,12 @@ func Probe(root string, lookPath func(string) (string, error)) Status {
 	s.Enclave = err == nil
 	_, err = os.Stat(filepath.Join(r, ProvisionDev))
 	s.Provision = err == nil
-	if lookPath == nil {
-		lookPath = exec.LookPath
-	}
-	if p, err := lookPath(GramineSGX); err == nil {
-		s.Gramine = p
-	}
-	if p, err := lookPath(SignTool); err == nil {
-		s.GramineSign = p
-	}
-	if p, err := lookPath(ManifestTool); err == nil {
-		s.GramineManifest = p
-	}
 	return s
 }
 
 // Available reports whether the sgx Producer can work here (inside a
-// Gramine enclave with DCAP attestation) and, if not, why, including what
-// the host offers to start such an enclave.
+// Gramine enclave with DCAP attestation) and, if not, why. What the host
+// offers to start such an enclave is CanLaunch's to say.
 func (s Status) Available() (ok bool, why string) {
 	if s.InEnclave && s.AttestationType == "dcap" {
 		return true, "inside a Gramine SGX enclave with DCAP attestation"
@@ -232,15 +212,13 @@ func (s Status) Available() (ok bool, why string) {
 		}
 		return false, fmt.Sprintf("inside a Gramine enclave whose attestation type is %q, not \"dcap\"", t)
 	}
-	// What the host offers is CanLaunch's to say.
-	_, host := s.CanLaunch()
-	return false, AttestationDir + " does not exist: this process is not running inside a Gramine SGX enclave; " + host
+	return false, AttestationDir + " does not exist: this process is not running inside a Gramine SGX enclave"
 }
 
 // Available reports whether the sgx Producer can work below root ("" for
-// the real system), and why not. It is Probe(root, nil).Available().
+// the real system), and why not. It is Probe(root).Available().
 func Available(root string) (ok bool, why string) {
-	return Probe(root, nil).Available()
+	return Probe(root).Available()
 }
 
 func rootOf(root string) string {

@@ -1,0 +1,84 @@
+package sgx
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+)
+
+// Gramine's tools.
+const (
+	ManifestTool = "gramine-manifest" // renders a manifest template
+	SignTool     = "gramine-sgx-sign" // hashes trusted files, writes .manifest.sgx and SIGSTRUCT (.sig)
+	GramineSGX   = "gramine-sgx"      // starts the enclave
+)
+
+// Tools are where the Gramine tools that starting an enclave takes are,
+// as absolute paths; "" for a tool that was not found. Only what starts
+// enclaves looks them up (FindTools): the shim when a container asks for
+// sgx, and `wasmtee doctor`.
+type Tools struct {
+	Manifest string // gramine-manifest
+	Sign     string // gramine-sgx-sign
+	Run      string // gramine-sgx
+}
+
+// FindTools looks up Gramine's tools with lookPath (exec.LookPath if nil).
+func FindTools(lookPath func(string) (string, error)) Tools {
+	if lookPath == nil {
+		lookPath = exec.LookPath
+	}
+	find := func(name string) string {
+		p, err := lookPath(name)
+		if err != nil {
+			return ""
+		}
+		return p
+	}
+	return Tools{Manifest: find(ManifestTool), Sign: find(SignTool), Run: find(GramineSGX)}
+}
+
+// Missing lists the tools that were not found: gramine-manifest,
+// gramine-sgx-sign, gramine-sgx, in that order.
+func (t Tools) Missing() []string {
+	var missing []string
+	for _, tool := range []struct{ name, path string }{{ManifestTool, t.Manifest}, {SignTool, t.Sign}, {GramineSGX, t.Run}} {
+		if tool.path == "" {
+			missing = append(missing, tool.name)
+		}
+	}
+	return missing
+}
+
+// ManifestCommand renders the template: gramine-manifest TEMPLATE
+// MANIFEST, run from t.Manifest.
+func (t Tools) ManifestCommand(ctx context.Context, f Files) (*exec.Cmd, error) {
+	return t.command(ctx, f, ManifestTool, t.Manifest, f.Template(), f.Manifest())
+}
+
+// SignCommand signs the rendered manifest: gramine-sgx-sign --manifest
+// MANIFEST --output MANIFEST.sgx [--key KEY], run from t.Sign. An empty
+// key uses Gramine's default (~/.config/gramine/enclave-key.pem, made by
+// gramine-sgx-gen-private-key). The key is the enclave's MRSIGNER.
+func (t Tools) SignCommand(ctx context.Context, f Files, key string) (*exec.Cmd, error) {
+	args := []string{"--manifest", f.Manifest(), "--output", f.SGXManifest()}
+	if key != "" {
+		args = append(args, "--key", key)
+	}
+	return t.command(ctx, f, SignTool, t.Sign, args...)
+}
+
+// command runs the tool name at path (found before: nothing is looked up
+// here) in f.Dir, with name as its argv[0].
+func (t Tools) command(ctx context.Context, f Files, name, path string, args ...string) (*exec.Cmd, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return nil, fmt.Errorf("sgx: %s was not found on PATH", name)
+	}
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Args[0] = name
+	cmd.Dir = f.Dir
+	return cmd, nil
+}
