@@ -86,7 +86,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	if node == nil {
 		node = defaultSGXNode
 	}
-	tools, keyWarning, err := node.setup()
+	found, keyWarning, err := node.setup(l.Exe)
 	if err != nil {
 		return nil, LoadInfo{}, err
 	}
@@ -110,9 +110,11 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	}
 	opts := sgx.ManifestOptions{
 		HostBinary: l.Exe,
-		Argv:       []string{control.Arg0},
-		Module:     SGXModuleFile,
-		// Hashed while it was copied: the manifest need not read it again.
+		// Hashed once per shim, the module while it was copied: the
+		// manifest need not read either again.
+		HostSHA256:   found.hostSHA256,
+		Argv:         []string{control.Arg0},
+		Module:       SGXModuleFile,
 		ModuleSHA256: digest,
 		Dir:          dir,
 		UID:          req.Workload.UID,
@@ -138,7 +140,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	if err := files.WriteTemplate(opts); err != nil {
 		return nil, LoadInfo{}, err
 	}
-	if err := node.sign(ctx, files, tools); err != nil {
+	if err := node.sign(ctx, files, found.tools); err != nil {
 		return nil, LoadInfo{}, err
 	}
 
@@ -152,7 +154,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 		return nil, LoadInfo{}, err
 	}
 	env := []string{"PATH=" + oci.DefaultPath, control.EnvControl + "=" + control.FormatAddress(ln.Addr().String(), token)}
-	cmd := hostCommand(req, tools.Run, dir, []string{sgx.GramineSGX, files.Name}, env)
+	cmd := hostCommand(req, found.tools.Run, dir, []string{sgx.GramineSGX, files.Name}, env)
 	p := &Process{done: make(chan struct{}), sgx: true}
 	if err := p.start(cmd, nil); err != nil {
 		return nil, LoadInfo{}, fmt.Errorf("start %s: %w", sgx.GramineSGX, err)

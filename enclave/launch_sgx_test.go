@@ -235,16 +235,18 @@ func TestLaunchSGXWithoutGramine(t *testing.T) {
 	}
 }
 
-// The node's Gramine tools and signing key are found once and kept; a
-// failure is not kept.
+// The node's Gramine tools, signing key and host binary digest are found
+// once and kept; a failure is not kept.
 func TestSGXNodeOnce(t *testing.T) {
 	home := sgxFake(t)
 	fakePath := os.Getenv("PATH")
-	key := filepath.Join(t.TempDir(), "key.pem")
+	state := t.TempDir()
+	key, exe := filepath.Join(state, "key.pem"), filepath.Join(state, "module-host")
+	os.WriteFile(exe, []byte("host binary"), 0o755)
 	n := &SGXNode{Key: key}
 
 	t.Setenv("PATH", "/nonexistent")
-	if _, _, err := n.setup(); !errors.Is(err, ErrGramineNotInstalled) {
+	if _, _, err := n.setup(exe); !errors.Is(err, ErrGramineNotInstalled) {
 		t.Fatalf("without Gramine: %v", err)
 	}
 	if _, err := os.Stat(key); !errors.Is(err, os.ErrNotExist) {
@@ -252,20 +254,23 @@ func TestSGXNodeOnce(t *testing.T) {
 	}
 
 	t.Setenv("PATH", fakePath)
-	tools, warning, err := n.setup()
+	found, warning, err := n.setup(exe)
 	if err != nil || !strings.Contains(warning, "created the SGX enclave signing key "+key) {
 		t.Fatalf("with Gramine: %q %v", warning, err)
 	}
-	if tools.Run != filepath.Join(home, "bin", sgx.GramineSGX) || tools.Missing() != nil {
-		t.Errorf("tools %v", tools)
+	sum := sha256.Sum256([]byte("host binary"))
+	if found.tools.Run != filepath.Join(home, "bin", sgx.GramineSGX) || found.tools.Missing() != nil || found.hostSHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("found %+v", found)
 	}
 
-	// Found: neither PATH nor the key file is looked at again.
+	// Found: neither PATH nor the key file nor the binary is looked at
+	// again.
 	t.Setenv("PATH", "/nonexistent")
 	os.Chmod(key, 0o644)
-	again, warning, err := n.setup()
-	if err != nil || warning != "" || again != tools {
-		t.Errorf("again: %v %q %v", again, warning, err)
+	os.WriteFile(exe, []byte("host binary, changed"), 0o755)
+	again, warning, err := n.setup(exe)
+	if err != nil || warning != "" || again != found {
+		t.Errorf("again: %+v %q %v", again, warning, err)
 	}
 }
 

@@ -12,19 +12,29 @@ import (
 )
 
 // SGXNode is what LaunchSGX needs from the node besides the container:
-// Gramine's tools, found on PATH, and the enclave signing key, loaded and
-// checked (made on first use). It finds them once, at the first launch
-// that needs them, and keeps them; a launch that fails to find them keeps
-// nothing, so the next one tries again (once Gramine is installed or the
-// key's mode fixed) and fails with the same error until then. Safe for
-// concurrent use.
+// Gramine's tools, found on PATH, the enclave signing key, loaded and
+// checked (made on first use), and the SHA-256 of the module host binary,
+// which every manifest pins. It finds them once, at the first launch that
+// needs them, and keeps them for the shim's life (a module host binary
+// replaced meanwhile no longer matches what the manifests pin, and Gramine
+// refuses to start its enclaves until the shim is restarted); a launch
+// that fails to find them keeps nothing, so the next one tries again (once
+// Gramine is installed or the key's mode fixed) and fails with the same
+// error until then. Safe for concurrent use.
 type SGXNode struct {
 	// Key is the enclave signing key's path (DefaultSGXKey if empty).
 	Key string
 
 	mu    sync.Mutex
-	ready bool      // set once everything was found
+	found *sgxNodeState // nil until everything was found
+}
+
+// sgxNodeState is what an SGXNode finds once.
+type sgxNodeState struct {
 	tools sgx.Tools // Gramine's tools, by absolute path
+	// hostBinary is the module host binary that was hashed, hostSHA256 its
+	// hex SHA-256.
+	hostBinary, hostSHA256 string
 }
 
 // defaultSGXNode serves Launchers without an SGXNode of their own.
@@ -37,27 +47,37 @@ func (n *SGXNode) keyPath() string {
 	return n.Key
 }
 
-// setup returns the tools, finding them and loading (or making) the key
-// the first time. A warning says so when it has made the key.
-func (n *SGXNode) setup() (tools sgx.Tools, warning string, err error) {
+// setup returns what launches of the module host binary exe need: the
+// first time, it finds the tools, loads (or makes) the key and hashes exe.
+// A warning says so when it has made the key.
+func (n *SGXNode) setup(exe string) (st sgxNodeState, warning string, err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.ready {
-		return n.tools, "", nil
+	if n.found != nil && n.found.hostBinary == exe {
+		return *n.found, "", nil
 	}
-	tools = sgx.FindTools(exec.LookPath)
-	if missing := tools.Missing(); len(missing) > 0 {
-		return sgx.Tools{}, "", fmt.Errorf("%w: %s not found in the shim's PATH", ErrGramineNotInstalled, strings.Join(missing, ", "))
+	if n.found != nil {
+		// Another binary through the same node (not in a shim, whose
+		// launchers all start the one beside it).
+		st.tools = n.found.tools
+	} else {
+		if st.tools = sgx.FindTools(exec.LookPath); len(st.tools.Missing()) > 0 {
+			return sgxNodeState{}, "", fmt.Errorf("%w: %s not found in the shim's PATH", ErrGramineNotInstalled, strings.Join(st.tools.Missing(), ", "))
+		}
+		key, created, err := sgx.EnsureSigningKey(n.keyPath())
+		if err != nil {
+			return sgxNodeState{}, "", err
+		}
+		if created {
+			warning = fmt.Sprintf("created the SGX enclave signing key %s (MRSIGNER %x)", n.keyPath(), sgx.MRSigner(&key.PublicKey))
+		}
 	}
-	key, created, err := sgx.EnsureSigningKey(n.keyPath())
-	if err != nil {
-		return sgx.Tools{}, "", err
+	if st.hostSHA256, err = sgx.FileSHA256(exe); err != nil {
+		return sgxNodeState{}, "", fmt.Errorf("sgx: hash the module host binary: %w", err)
 	}
-	if created {
-		warning = fmt.Sprintf("created the SGX enclave signing key %s (MRSIGNER %x)", n.keyPath(), sgx.MRSigner(&key.PublicKey))
-	}
-	n.tools, n.ready = tools, true
-	return tools, warning, nil
+	st.hostBinary = exe
+	n.found = &st
+	return st, warning, nil
 }
 
 // sign renders the manifest f with gramine-manifest and signs it with

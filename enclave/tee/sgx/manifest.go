@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 )
 
 // Where things appear inside the enclave.
@@ -51,6 +49,10 @@ type ManifestOptions struct {
 	// HostBinary is the module host binary on the host
 	// (wasmtee-module-host). Absolute path.
 	HostBinary string
+	// HostSHA256 is the binary's hex SHA-256 when the caller already has
+	// it (Manifest hashes HostBinary otherwise): the shim hashes it once
+	// (enclave.SGXNode), not for every enclave.
+	HostSHA256 string
 	// Argv is the module host's argv, fixed in the manifest
 	// (loader.argv), e.g. {"wasmtee-module-host", "<container ID>"}.
 	Argv []string
@@ -131,19 +133,21 @@ func Manifest(opts ManifestOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	hostSum, err := fileSHA256(o.HostBinary)
-	if err != nil {
-		return "", fmt.Errorf("module host binary: %w", err)
+	hostSum := o.HostSHA256
+	if hostSum == "" {
+		if hostSum, err = FileSHA256(o.HostBinary); err != nil {
+			return "", fmt.Errorf("module host binary: %w", err)
+		}
 	}
 	moduleSum := o.ModuleSHA256
 	if moduleSum == "" {
-		if moduleSum, err = fileSHA256(o.local(o.Module)); err != nil {
+		if moduleSum, err = FileSHA256(o.local(o.Module)); err != nil {
 			return "", fmt.Errorf("module: %w", err)
 		}
 	}
 	libSums := make([]string, len(o.Libraries))
 	for i, lib := range o.Libraries {
-		if libSums[i], err = fileSHA256(lib); err != nil {
+		if libSums[i], err = FileSHA256(lib); err != nil {
 			return "", fmt.Errorf("library: %w", err)
 		}
 	}
@@ -254,6 +258,11 @@ func (o ManifestOptions) withDefaults() (ManifestOptions, error) {
 	}
 	if len(o.Argv) == 0 {
 		return o, errors.New("sgx manifest: no argv for the module host")
+	}
+	for what, d := range map[string]string{"module host binary": o.HostSHA256, "module": o.ModuleSHA256} {
+		if b, err := hex.DecodeString(d); d != "" && (err != nil || len(b) != sha256.Size) {
+			return o, fmt.Errorf("sgx manifest: the %s's SHA-256 %q is not 64 hex digits", what, d)
+		}
 	}
 	if o.MaxThreads < 4 {
 		return o, fmt.Errorf("sgx manifest: max threads %d: Gramine needs at least 4", o.MaxThreads)
@@ -375,54 +384,18 @@ func parseSize(s string) (uint64, bool) {
 	return n << shift, true
 }
 
-// fileSHA256 hashes a file. The module host binary is hashed for every
-// enclave and changes only when it is reinstalled, so the digest of a file
-// is kept while its identity (device, inode, size, mtime and ctime) stays
-// the same: any write or replacement changes its ctime.
-func fileSHA256(name string) (string, error) {
+// FileSHA256 is the hex SHA-256 of a file's content.
+func FileSHA256(name string) (string, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	key, ok := fileIdentity(f)
-	if ok {
-		if v, hit := hashMemo.Load(key); hit {
-			return v.(string), nil
-		}
-	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("hash %s: %w", name, err)
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if again, same := fileIdentity(f); ok && same && again == key {
-		hashMemo.Store(key, sum)
-	}
-	return sum, nil
-}
-
-var hashMemo sync.Map // fileID -> hex SHA-256
-
-type fileID struct {
-	dev, ino         uint64
-	size             int64
-	mtimeNs, ctimeNs int64
-}
-
-func fileIdentity(f *os.File) (fileID, bool) {
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		return fileID{}, false
-	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fileID{}, false
-	}
-	return fileID{
-		dev: uint64(sys.Dev), ino: uint64(sys.Ino), size: sys.Size,
-		mtimeNs: sys.Mtim.Nano(), ctimeNs: sys.Ctim.Nano(),
-	}, true
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // q quotes s as a TOML basic string.

@@ -254,15 +254,31 @@ func TestManifestRelative(t *testing.T) {
 	}
 }
 
-// The module host binary's digest is kept while the file is unchanged.
-func TestFileSHA256Memo(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "host")
-	os.WriteFile(p, []byte("one"), 0o755)
-	if s, _ := fileSHA256(p); s != sum("one") {
-		t.Fatal(s)
+// Digests the caller has are pinned as they are, and the files they are of
+// are not read.
+func TestManifestKnownDigests(t *testing.T) {
+	f := newFixture(t)
+	f.opts.HostBinary, f.opts.HostSHA256 = "/nonexistent/wasmtee-module-host", sum("host")
+	f.opts.Module, f.opts.ModuleSHA256 = "/nonexistent/app.wasm", sum("module")
+	m, err := Manifest(f.opts)
+	if err != nil {
+		t.Fatal(err)
 	}
-	os.WriteFile(p, []byte("two"), 0o755) // same size: ctime/mtime tell
-	if s, _ := fileSHA256(p); s != sum("two") {
-		t.Errorf("changed file: %s", s)
+	for _, want := range []string{
+		`{ uri = "file:/nonexistent/wasmtee-module-host", sha256 = "` + sum("host") + `" }`,
+		`{ uri = "file:/nonexistent/app.wasm", sha256 = "` + sum("module") + `" }`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("manifest lacks %s:\n%s", want, m)
+		}
+	}
+	f.opts.HostSHA256 = "abc"
+	if _, err := Manifest(f.opts); err == nil || !strings.Contains(err.Error(), `the module host binary's SHA-256 "abc" is not 64 hex digits`) {
+		t.Errorf("a bad digest: %v", err)
+	}
+	// Without the digest, the binary is read.
+	f.opts.HostSHA256 = ""
+	if _, err := Manifest(f.opts); err == nil || !strings.Contains(err.Error(), "module host binary: open /nonexistent/wasmtee-module-host") {
+		t.Errorf("a missing binary: %v", err)
 	}
 }
