@@ -3,7 +3,6 @@ package enclave
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -58,19 +57,28 @@ type LaunchRequest struct {
 	// Evidence, if set, answers the module's wasmtee.get_evidence calls
 	// (Launch; a host in an SGX enclave makes its evidence itself).
 	Evidence func(nonce, publicKey []byte) ([]byte, error)
-	// Join, if set, is called with the host's PID once the module is
-	// loaded, before anything of the module runs (to place the process in
-	// the container's cgroup). Compiling is the runtime's work, like
-	// unpacking an image: it is not charged to the container's limits.
-	Join func(pid int) error
-	// EnterCgroup, if set (Launch), is called on the thread that starts
-	// the host, just before it does: it moves that thread into the
-	// container's cgroup, so that the host starts there, and returns how
-	// to move the thread back. Then Join is not needed after a load from
-	// the cache, and before a compile the host is moved out with Leave
-	// (and in again with Join after it).
-	EnterCgroup func() (back func(), err error)
-	Leave       func(pid int) error
+	// Cgroup, if set, is the container's control group: the host is
+	// placed in it once the module is loaded, before anything of the
+	// module runs. Compiling is the runtime's work, like unpacking an
+	// image: it is not charged to the container's limits.
+	Cgroup Cgroup
+}
+
+// Cgroup is a container's control group as a launch places the module host
+// in it: by PID, after the load.
+type Cgroup interface {
+	Add(pid int) error
+}
+
+// BirthCgroup is a Cgroup that the host can be born in (Launch; cgroup
+// v1). The thread that starts the host enters it just before it does
+// (EnterThread returns how to move the thread back), so that a load from
+// the cache needs no move by PID. A host that must compile is moved out
+// first (Leave, into the shim's own cgroup) and added again after the load.
+type BirthCgroup interface {
+	Cgroup
+	EnterThread() (back func(), err error)
+	Leave(pid int) error
 }
 
 // LoadInfo describes how the module was loaded.
@@ -107,9 +115,6 @@ func (i *LoadInfo) measure(w *oci.Workload, backend string) error {
 // Launch starts a module host and has it load and check the module. On
 // error nothing is left running.
 func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, LoadInfo, error) {
-	if req.EnterCgroup != nil && req.Leave == nil {
-		return nil, LoadInfo{}, errors.New("launch: EnterCgroup without Leave would compile in the container's cgroup")
-	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, LoadInfo{}, fmt.Errorf("control socketpair: %w", err)
@@ -124,7 +129,12 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 	}
 	cmd := l.command(req, child)
 	p := &Process{conn: conn, dec: json.NewDecoder(conn), enc: json.NewEncoder(conn), done: make(chan struct{})}
-	err = p.start(cmd, req.EnterCgroup)
+	var enter func() (func(), error)
+	birth, born := req.Cgroup.(BirthCgroup)
+	if born {
+		enter = birth.EnterThread
+	}
+	err = p.start(cmd, enter)
 	child.Close()
 	if err != nil {
 		conn.Close()
@@ -135,8 +145,8 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 		return nil, LoadInfo{}, fmt.Errorf("start module host: %w", err)
 	}
 	load := control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax,
-		AskBeforeCompile: req.EnterCgroup != nil}
-	info, err := p.load(ctx, load, req.Join, req.Leave)
+		AskBeforeCompile: born}
+	info, err := p.load(ctx, load, req.Cgroup)
 	if err == nil {
 		err = info.measure(req.Workload, req.Backend)
 	}
@@ -160,10 +170,11 @@ func (l *Launcher) command(req LaunchRequest, ctl *os.File) *exec.Cmd {
 }
 
 // load sends the host the load request and, once the module is loaded,
-// places the host in the container's cgroup (see cgroupJoin). A host born
-// in the cgroup that must compile asks first (Reply.Compile): it is moved
-// out, told to go on, and joined again after its load.
-func (p *Process) load(ctx context.Context, load control.Request, join, leave func(pid int) error) (LoadInfo, error) {
+// places the host in the container's cgroup cg (if any). A host born in
+// cg (a BirthCgroup; load.AskBeforeCompile) that must compile asks first
+// (Reply.Compile): it is moved out, told to go on, and added again after
+// its load.
+func (p *Process) load(ctx context.Context, load control.Request, cg Cgroup) (LoadInfo, error) {
 	if err := p.enc.Encode(load); err != nil {
 		return LoadInfo{}, p.diedOr(fmt.Errorf("send load: %w", err))
 	}
@@ -171,11 +182,11 @@ func (p *Process) load(ctx context.Context, load control.Request, join, leave fu
 	if err != nil {
 		return LoadInfo{}, err
 	}
-	// A host asked to ask before compiling was started in the container's
-	// cgroup (EnterCgroup).
+	// A host asked to ask before compiling was born in the container's
+	// cgroup.
 	inCgroup := load.AskBeforeCompile
-	if rep.Compile && load.AskBeforeCompile {
-		if err := leave(p.pid); err != nil {
+	if birth, ok := cg.(BirthCgroup); ok && rep.Compile && inCgroup {
+		if err := birth.Leave(p.pid); err != nil {
 			return LoadInfo{}, fmt.Errorf("move the module host out of the container's cgroup to compile: %w", err)
 		}
 		inCgroup = false
@@ -189,8 +200,8 @@ func (p *Process) load(ctx context.Context, load control.Request, join, leave fu
 	if err := replyErr(rep); err != nil {
 		return LoadInfo{}, err
 	}
-	if join != nil && !inCgroup {
-		if err := join(p.pid); err != nil {
+	if cg != nil && !inCgroup {
+		if err := cg.Add(p.pid); err != nil {
 			return LoadInfo{}, err
 		}
 	}

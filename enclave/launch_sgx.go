@@ -180,7 +180,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 
 	// No compile cache: the enclave does not use one (see enclave/host).
 	// No req.Evidence either: the host makes evidence in the enclave.
-	info, err := p.load(ctx, control.Request{Op: control.OpLoad, Workload: req.Workload}, req.Join, nil)
+	info, err := p.load(ctx, control.Request{Op: control.OpLoad, Workload: req.Workload}, req.Cgroup)
 	if err != nil {
 		return fail(err)
 	}

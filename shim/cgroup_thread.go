@@ -6,7 +6,31 @@ import (
 	"strings"
 
 	"github.com/containerd/cgroups/v3/cgroup1"
+
+	"github.com/wasmtee/wasmtee/enclave"
 )
+
+// hostCgroup is the container's cgroup cg as a launch places the module host
+// in it: born in it where the launching thread can enter it (cgroup v1),
+// else added by PID after the load.
+func hostCgroup(cg cgroup) enclave.Cgroup {
+	if t, ok := cg.(threadEnterer); ok {
+		return birthCgroup{addedCgroup{cg}, t}
+	}
+	return addedCgroup{cg}
+}
+
+type addedCgroup struct{ cg cgroup }
+
+func (a addedCgroup) Add(pid int) error { return a.cg.add(pid) }
+
+type birthCgroup struct {
+	addedCgroup
+	t threadEnterer
+}
+
+func (b birthCgroup) EnterThread() (func(), error) { return b.t.enterThread() }
+func (b birthCgroup) Leave(pid int) error          { return leaveForShim(pid) }
 
 // threadEnterer is a cgroup that the thread starting a module host can
 // enter, so that the host starts in it (cgroup v1; see enterThread).

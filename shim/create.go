@@ -135,10 +135,7 @@ func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTas
 		AdditionalGIDs: spec.Process.User.AdditionalGids,
 	}
 	if c.cgroup != nil {
-		req.Join = c.cgroup.add
-		if t, ok := c.cgroup.(threadEnterer); ok {
-			req.EnterCgroup, req.Leave = t.enterThread, leaveForShim
-		}
+		req.Cgroup = hostCgroup(c.cgroup)
 	}
 	req.Evidence = func(nonce, publicKey []byte) ([]byte, error) { return s.evidenceFor(r.ID, nonce, publicKey) }
 	l := s.launcherFor(opts)
