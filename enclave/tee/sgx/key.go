@@ -16,14 +16,14 @@ import (
 )
 
 // Enclave signing keys. SGX loads only signed enclaves: gramine-sgx-sign
-// signs the enclave's SIGSTRUCT with an RSA key of SigningKeyBits bits
+// signs the enclave's SIGSTRUCT with an RSA key of signingKeyBits bits
 // whose public exponent is 3 (gramine-sgx-gen-private-key makes such keys;
 // SigningKey does the same). The key is the enclaves' MRSIGNER, the
 // SHA-256 of its modulus, which a verifier's policy can pin (sgx.mrSigner)
 // instead of MRENCLAVE.
 const (
-	SigningKeyBits     = 3072
-	SigningKeyExponent = 3
+	signingKeyBits     = 3072
+	signingKeyExponent = 3
 	// SigningKeyName is the key's file name in the node's state directory,
 	// beside the process backend's node key.
 	SigningKeyName = "sgx-enclave-key.pem"
@@ -35,11 +35,11 @@ func GenerateSigningKey(r io.Reader) (*rsa.PrivateKey, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	e := big.NewInt(SigningKeyExponent)
+	e := big.NewInt(signingKeyExponent)
 	one := big.NewInt(1)
 	prime := func() (*big.Int, error) {
 		for {
-			p, err := rand.Prime(r, SigningKeyBits/2)
+			p, err := rand.Prime(r, signingKeyBits/2)
 			if err != nil {
 				return nil, err
 			}
@@ -62,7 +62,7 @@ func GenerateSigningKey(r io.Reader) (*rsa.PrivateKey, error) {
 			continue
 		}
 		n := new(big.Int).Mul(p, q)
-		if n.BitLen() != SigningKeyBits {
+		if n.BitLen() != signingKeyBits {
 			continue
 		}
 		pm1, qm1 := new(big.Int).Sub(p, one), new(big.Int).Sub(q, one)
@@ -72,7 +72,7 @@ func GenerateSigningKey(r io.Reader) (*rsa.PrivateKey, error) {
 		if d == nil {
 			continue
 		}
-		k := &rsa.PrivateKey{PublicKey: rsa.PublicKey{N: n, E: SigningKeyExponent}, D: d, Primes: []*big.Int{p, q}}
+		k := &rsa.PrivateKey{PublicKey: rsa.PublicKey{N: n, E: signingKeyExponent}, D: d, Primes: []*big.Int{p, q}}
 		if err := k.Validate(); err != nil {
 			return nil, fmt.Errorf("sgx signing key: %w", err)
 		}
@@ -81,11 +81,11 @@ func GenerateSigningKey(r io.Reader) (*rsa.PrivateKey, error) {
 	}
 }
 
-// CheckSigningKey checks that k is usable for SGX: RSA-3072, exponent 3.
-func CheckSigningKey(k *rsa.PublicKey) error {
-	if k.N.BitLen() != SigningKeyBits || k.E != SigningKeyExponent {
+// checkSigningKey checks that k is usable for SGX: RSA-3072, exponent 3.
+func checkSigningKey(k *rsa.PublicKey) error {
+	if k.N.BitLen() != signingKeyBits || k.E != signingKeyExponent {
 		return fmt.Errorf("SGX needs an RSA key of %d bits with public exponent %d (this one: %d bits, exponent %d)",
-			SigningKeyBits, SigningKeyExponent, k.N.BitLen(), k.E)
+			signingKeyBits, signingKeyExponent, k.N.BitLen(), k.E)
 	}
 	return nil
 }
@@ -93,7 +93,7 @@ func CheckSigningKey(k *rsa.PublicKey) error {
 // MRSigner is the MRSIGNER of enclaves signed with k: the SHA-256 of the
 // modulus as SIGSTRUCT stores it (little-endian, 384 bytes).
 func MRSigner(k *rsa.PublicKey) [32]byte {
-	be := k.N.FillBytes(make([]byte, SigningKeyBits/8))
+	be := k.N.FillBytes(make([]byte, signingKeyBits/8))
 	le := make([]byte, len(be))
 	for i, b := range be {
 		le[len(be)-1-i] = b
@@ -140,7 +140,7 @@ func LoadSigningKey(path string) (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sgx signing key %s: %w", path, err)
 	}
-	if err := CheckSigningKey(&k.PublicKey); err != nil {
+	if err := checkSigningKey(&k.PublicKey); err != nil {
 		return nil, fmt.Errorf("sgx signing key %s: %w", path, err)
 	}
 	return k, nil

@@ -17,31 +17,31 @@ import (
 const (
 	DefaultHostPath   = "/wasmtee/module-host"
 	DefaultModulePath = "/wasmtee/module.wasm"
-	// PreopenRoot is the enclave directory below which preopened
-	// directories are mounted, at PreopenRoot + guest path, so that a
+	// preopenRoot is the enclave directory below which preopened
+	// directories are mounted, at preopenRoot + guest path, so that a
 	// guest path never shadows the enclave's own files (/lib...).
-	PreopenRoot = "/wasmtee/preopens"
+	preopenRoot = "/wasmtee/preopens"
 )
 
-// DefaultLibraries are the host libraries the shim binary needs besides
+// defaultLibraries are the host libraries the shim binary needs besides
 // glibc (which Gramine brings, patched, in its runtime directory): the
 // binary links libgcc_s for wasmtime's unwinder.
-var DefaultLibraries = []string{"/lib/x86_64-linux-gnu/libgcc_s.so.1"}
+var defaultLibraries = []string{"/lib/x86_64-linux-gnu/libgcc_s.so.1"}
 
 // Defaults of ManifestOptions.
 const (
-	// DefaultEnclaveSize is large because wasmtime reserves address space
+	// defaultEnclaveSize is large because wasmtime reserves address space
 	// for each linear memory (4 GiB plus guard pages by default); with EDMM
 	// only the pages touched are committed, so the size costs address
 	// space, not EPC.
-	DefaultEnclaveSize = "64G"
-	// DefaultMaxThreads leaves room for the Go runtime's threads,
+	defaultEnclaveSize = "64G"
+	// defaultMaxThreads leaves room for the Go runtime's threads,
 	// wasmtime's compiler threads and Gramine's own helper threads.
-	DefaultMaxThreads = 64
-	// DefaultStackSize is the main thread's stack, and glibc's default
+	defaultMaxThreads = 64
+	// defaultStackSize is the main thread's stack, and glibc's default
 	// for new threads: wasm runs on the calling thread's stack (wasmtime
 	// allows it 512 KiB by default).
-	DefaultStackSize = "8M"
+	defaultStackSize = "8M"
 )
 
 // ManifestOptions describe one module host enclave.
@@ -67,11 +67,11 @@ type ManifestOptions struct {
 	// Preopens are the module's preopened directories.
 	Preopens []Preopen
 	// Libraries are host libraries the binary needs besides glibc, each
-	// mounted at its own path and pinned by SHA-256 (DefaultLibraries if
+	// mounted at its own path and pinned by SHA-256 (defaultLibraries if
 	// nil).
 	Libraries []string
-	// EnclaveSize (DefaultEnclaveSize if empty), MaxThreads
-	// (DefaultMaxThreads if 0) and StackSize (DefaultStackSize if empty)
+	// EnclaveSize (defaultEnclaveSize if empty), MaxThreads
+	// (defaultMaxThreads if 0) and StackSize (defaultStackSize if empty)
 	// size the enclave.
 	EnclaveSize string
 	MaxThreads  int
@@ -101,7 +101,7 @@ type ManifestOptions struct {
 // Preopen is a preopened directory of the module.
 type Preopen struct {
 	// Host is the directory on the host (absolute); Guest is the path the
-	// module sees. Inside the enclave it is mounted at PreopenRoot+Guest.
+	// module sees. Inside the enclave it is mounted at preopenRoot+Guest.
 	Host, Guest string
 	// ReadOnly is enforced by the module host (WASI), not by Gramine.
 	ReadOnly bool
@@ -114,7 +114,7 @@ type Preopen struct {
 
 // EnclavePath is where a preopened guest path is mounted in the enclave.
 func EnclavePath(guest string) string {
-	return PreopenRoot + path.Clean("/"+guest)
+	return preopenRoot + path.Clean("/"+guest)
 }
 
 // Manifest returns a Gramine manifest template (TOML, with Gramine's own
@@ -245,16 +245,16 @@ func (o ManifestOptions) withDefaults() (ManifestOptions, error) {
 		o.ModulePath = DefaultModulePath
 	}
 	if o.Libraries == nil {
-		o.Libraries = DefaultLibraries
+		o.Libraries = defaultLibraries
 	}
 	if o.EnclaveSize == "" {
-		o.EnclaveSize = DefaultEnclaveSize
+		o.EnclaveSize = defaultEnclaveSize
 	}
 	if o.MaxThreads == 0 {
-		o.MaxThreads = DefaultMaxThreads
+		o.MaxThreads = defaultMaxThreads
 	}
 	if o.StackSize == "" {
-		o.StackSize = DefaultStackSize
+		o.StackSize = defaultStackSize
 	}
 	if len(o.Argv) == 0 {
 		return o, errors.New("sgx manifest: no argv for the module host")

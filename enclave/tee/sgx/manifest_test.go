@@ -97,9 +97,9 @@ func TestManifest(t *testing.T) {
 		"sgx.remote_attestation":     "dcap",
 		"sgx.edmm_enable":            true,
 		"sgx.debug":                  false,
-		"sgx.enclave_size":           DefaultEnclaveSize,
-		"sgx.max_threads":            int64(DefaultMaxThreads),
-		"sys.stack.size":             DefaultStackSize,
+		"sgx.enclave_size":           defaultEnclaveSize,
+		"sgx.max_threads":            int64(defaultMaxThreads),
+		"sys.stack.size":             defaultStackSize,
 		"sgx.allowed_files":          []any{"file:/srv/data/"},
 	}
 	for k, want := range checks {

@@ -108,7 +108,7 @@ func (p *Producer) Quote(reportData [64]byte) ([]byte, string, [][]byte, error) 
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("sgx: read quote: %w", err)
 	}
-	got, err := QuoteReportData(quote)
+	got, err := quoteReportData(quote)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("sgx: %w", err)
 	}
@@ -118,11 +118,11 @@ func (p *Producer) Quote(reportData [64]byte) ([]byte, string, [][]byte, error) 
 	return quote, "", nil, nil
 }
 
-// QuoteReportData returns the 64 report-data bytes of an SGX DCAP quote
+// quoteReportData returns the 64 report-data bytes of an SGX DCAP quote
 // (versions 3 and 4: a 48-byte header, then the 384-byte enclave report
 // whose last 64 bytes are the report data; version 5 puts a 6-byte body
 // descriptor between them).
-func QuoteReportData(quote []byte) ([]byte, error) {
+func quoteReportData(quote []byte) ([]byte, error) {
 	const header, body, rdOffset = 48, 384, 320
 	if len(quote) < 2 {
 		return nil, fmt.Errorf("quote of %d bytes is too short", len(quote))
@@ -213,12 +213,6 @@ func (s Status) Available() (ok bool, why string) {
 		return false, fmt.Sprintf("inside a Gramine enclave whose attestation type is %q, not \"dcap\"", t)
 	}
 	return false, AttestationDir + " does not exist: this process is not running inside a Gramine SGX enclave"
-}
-
-// Available reports whether the sgx Producer can work below root ("" for
-// the real system), and why not. It is Probe(root).Available().
-func Available(root string) (ok bool, why string) {
-	return Probe(root).Available()
 }
 
 func rootOf(root string) string {

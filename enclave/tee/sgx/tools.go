@@ -8,8 +8,8 @@ import (
 
 // Gramine's tools.
 const (
-	ManifestTool = "gramine-manifest" // renders a manifest template
-	SignTool     = "gramine-sgx-sign" // hashes trusted files, writes .manifest.sgx and SIGSTRUCT (.sig)
+	manifestTool = "gramine-manifest" // renders a manifest template
+	signTool     = "gramine-sgx-sign" // hashes trusted files, writes .manifest.sgx and SIGSTRUCT (.sig)
 	GramineSGX   = "gramine-sgx"      // starts the enclave
 )
 
@@ -35,14 +35,14 @@ func FindTools(lookPath func(string) (string, error)) Tools {
 		}
 		return p
 	}
-	return Tools{Manifest: find(ManifestTool), Sign: find(SignTool), Run: find(GramineSGX)}
+	return Tools{Manifest: find(manifestTool), Sign: find(signTool), Run: find(GramineSGX)}
 }
 
 // Missing lists the tools that were not found: gramine-manifest,
 // gramine-sgx-sign, gramine-sgx, in that order.
 func (t Tools) Missing() []string {
 	var missing []string
-	for _, tool := range []struct{ name, path string }{{ManifestTool, t.Manifest}, {SignTool, t.Sign}, {GramineSGX, t.Run}} {
+	for _, tool := range []struct{ name, path string }{{manifestTool, t.Manifest}, {signTool, t.Sign}, {GramineSGX, t.Run}} {
 		if tool.path == "" {
 			missing = append(missing, tool.name)
 		}
@@ -53,7 +53,7 @@ func (t Tools) Missing() []string {
 // ManifestCommand renders the template: gramine-manifest TEMPLATE
 // MANIFEST, run from t.Manifest.
 func (t Tools) ManifestCommand(ctx context.Context, f Files) (*exec.Cmd, error) {
-	return t.command(ctx, f, ManifestTool, t.Manifest, f.Template(), f.Manifest())
+	return t.command(ctx, f, manifestTool, t.Manifest, f.Template(), f.Manifest())
 }
 
 // SignCommand signs the rendered manifest: gramine-sgx-sign --manifest
@@ -65,7 +65,7 @@ func (t Tools) SignCommand(ctx context.Context, f Files, key string) (*exec.Cmd,
 	if key != "" {
 		args = append(args, "--key", key)
 	}
-	return t.command(ctx, f, SignTool, t.Sign, args...)
+	return t.command(ctx, f, signTool, t.Sign, args...)
 }
 
 // command runs the tool name at path (found before: nothing is looked up

@@ -68,7 +68,7 @@ func TestFindTools(t *testing.T) {
 	var asked []string
 	noSign := func(name string) (string, error) {
 		asked = append(asked, name)
-		if name == SignTool {
+		if name == signTool {
 			return "", errors.New("not found")
 		}
 		return "/usr/bin/" + name, nil
@@ -77,7 +77,7 @@ func TestFindTools(t *testing.T) {
 	if tools != (Tools{Manifest: "/usr/bin/gramine-manifest", Run: "/usr/bin/gramine-sgx"}) {
 		t.Errorf("FindTools: %+v", tools)
 	}
-	if got := tools.Missing(); !reflect.DeepEqual(got, []string{SignTool}) {
+	if got := tools.Missing(); !reflect.DeepEqual(got, []string{signTool}) {
 		t.Errorf("Missing: %q", got)
 	}
 	if len(asked) != 3 {
