@@ -32,17 +32,17 @@ const (
 	// DefaultSGXKey is the enclave signing key, beside the process
 	// backend's node key in the node's state.
 	DefaultSGXKey = "/var/lib/wasmtee/" + sgx.SigningKeyName
-	// SGXEnclaveName is the enclave's name: its files are
-	// SGXEnclaveName.manifest, .manifest.sgx, .sig.
-	SGXEnclaveName = "module-host"
-	// SGXModuleFile, SGXPreopenDir and SGXLogFile are, in a container's
+	// sgxEnclaveName is the enclave's name: its files are
+	// sgxEnclaveName.manifest, .manifest.sgx, .sig.
+	sgxEnclaveName = "module-host"
+	// sgxModuleFile, sgxPreopenDir and sgxLogFile are, in a container's
 	// enclave directory, the copy of the module, the symbolic links to
-	// the preopened directories (SGXPreopenDir/0, /1, ...) and Gramine's
+	// the preopened directories (sgxPreopenDir/0, /1, ...) and Gramine's
 	// log. The manifest names them relative to that directory, so that
 	// it (and MRENCLAVE) does not depend on the container's ID.
-	SGXModuleFile = "module.wasm"
-	SGXPreopenDir = "preopens"
-	SGXLogFile    = "gramine.log"
+	sgxModuleFile = "module.wasm"
+	sgxPreopenDir = "preopens"
+	sgxLogFile    = "gramine.log"
 )
 
 // Timeouts of LaunchSGX.
@@ -98,13 +98,12 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	if err := makeSGXDir(dir, req.Workload.GID); err != nil {
 		return nil, LoadInfo{}, err
 	}
-	removeDir := func() { os.RemoveAll(dir) }
 	defer func() {
-		if retErr != nil && removeDir != nil {
-			removeDir()
+		if retErr != nil {
+			os.RemoveAll(dir)
 		}
 	}()
-	digest, err := copyModule(req.Module, filepath.Join(dir, SGXModuleFile))
+	digest, err := copyModule(req.Module, filepath.Join(dir, sgxModuleFile))
 	if err != nil {
 		return nil, LoadInfo{}, fmt.Errorf("sgx: copy the module: %w", err)
 	}
@@ -114,29 +113,29 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 		// manifest need not read either again.
 		HostSHA256:   found.hostSHA256,
 		Argv:         []string{control.Arg0},
-		Module:       SGXModuleFile,
+		Module:       sgxModuleFile,
 		ModuleSHA256: digest,
 		Dir:          dir,
 		UID:          req.Workload.UID,
 		GID:          req.Workload.GID,
 		Passthrough:  []string{control.EnvControl},
-		LogFile:      SGXLogFile,
+		LogFile:      sgxLogFile,
 	}
-	if err := os.Mkdir(filepath.Join(dir, SGXPreopenDir), 0o755); err != nil {
+	if err := os.Mkdir(filepath.Join(dir, sgxPreopenDir), 0o755); err != nil {
 		return nil, LoadInfo{}, fmt.Errorf("sgx: %w", err)
 	}
 	for i, p := range req.Workload.Preopens {
-		link := filepath.Join(SGXPreopenDir, fmt.Sprint(i))
+		link := filepath.Join(sgxPreopenDir, fmt.Sprint(i))
 		if err := os.Symlink(p.Host, filepath.Join(dir, link)); err != nil {
 			return nil, LoadInfo{}, fmt.Errorf("sgx: preopen %s: %w", p.Guest, err)
 		}
 		opts.Preopens = append(opts.Preopens, sgx.Preopen{Host: link, Guest: p.Guest, ReadOnly: p.ReadOnly})
 	}
 	// Gramine appends its log as the container's user.
-	if err := createOwned(filepath.Join(dir, SGXLogFile), req.Workload.UID, req.Workload.GID); err != nil {
+	if err := createOwned(filepath.Join(dir, sgxLogFile), req.Workload.UID, req.Workload.GID); err != nil {
 		return nil, LoadInfo{}, fmt.Errorf("sgx: %w", err)
 	}
-	files := sgx.Files{Dir: dir, Name: SGXEnclaveName}
+	files := sgx.Files{Dir: dir, Name: sgxEnclaveName}
 	if err := files.WriteTemplate(opts); err != nil {
 		return nil, LoadInfo{}, err
 	}
@@ -144,29 +143,30 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 		return nil, LoadInfo{}, err
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, LoadInfo{}, fmt.Errorf("sgx control channel: %w", err)
-	}
-	defer ln.Close()
 	token, err := newToken()
 	if err != nil {
 		return nil, LoadInfo{}, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, LoadInfo{}, fmt.Errorf("sgx control channel: %w", err)
 	}
 	env := []string{"PATH=" + oci.DefaultPath, control.EnvControl + "=" + control.FormatAddress(ln.Addr().String(), token)}
 	cmd := hostCommand(req, found.tools.Run, dir, []string{sgx.GramineSGX, files.Name}, env)
 	p := &Process{done: make(chan struct{}), sgx: true}
 	if err := p.start(cmd, nil); err != nil {
+		ln.Close()
 		return nil, LoadInfo{}, fmt.Errorf("start %s: %w", sgx.GramineSGX, err)
 	}
 	// An enclave that dies says why in Gramine's log, not to the shim.
 	fail := func(err error) (*Process, LoadInfo, error) {
 		p.abort()
 		if errors.Is(err, ErrHostDied) {
-			err = fmt.Errorf("%w%s", err, logTail(filepath.Join(dir, SGXLogFile)))
+			err = fmt.Errorf("%w%s", err, logTail(filepath.Join(dir, sgxLogFile)))
 		}
 		return nil, LoadInfo{}, err
 	}
+	// acceptHost closes the listener, whatever happens.
 	conn, dec, err := acceptHost(ctx, ln, token, p.done)
 	if err != nil {
 		if errors.Is(err, ErrHostDied) {
@@ -175,7 +175,6 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 		}
 		return fail(err)
 	}
-	ln.Close()
 	p.conn, p.dec, p.enc = conn, dec, json.NewEncoder(conn)
 
 	// No compile cache: the enclave does not use one (see enclave/host).
@@ -196,7 +195,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	if keyWarning != "" {
 		info.Warnings = append([]string{keyWarning}, info.Warnings...)
 	}
-	p.cleanup, removeDir = removeDir, nil
+	p.cleanup = func() { os.RemoveAll(dir) }
 	return p, info, nil
 }
 
@@ -335,8 +334,10 @@ func newToken() (string, error) {
 // acceptHost waits for the connection that presents token, until ctx
 // ends, died is closed or sgxConnectTimeout passes. Each connection gets
 // helloTimeout to send its Hello; the wrong ones are closed. It returns
-// the connection and the decoder that read the Hello (it may hold more).
+// the connection and the decoder that read the Hello (it may hold more),
+// and closes ln in any case: the token is used once.
 func acceptHost(ctx context.Context, ln net.Listener, token string, died <-chan struct{}) (net.Conn, *json.Decoder, error) {
+	defer ln.Close()
 	type won struct {
 		conn net.Conn
 		dec  *json.Decoder
@@ -374,7 +375,6 @@ func acceptHost(ctx context.Context, ln net.Listener, token string, died <-chan 
 	var err error
 	select {
 	case w := <-winner:
-		ln.Close()
 		return w.conn, w.dec, nil
 	case <-died:
 		err = ErrHostDied
@@ -385,7 +385,6 @@ func acceptHost(ctx context.Context, ln net.Listener, token string, died <-chan 
 	case e := <-acceptErr:
 		err = fmt.Errorf("sgx control channel: %w", e)
 	}
-	ln.Close()
 	return nil, nil, err
 }
 
