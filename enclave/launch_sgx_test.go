@@ -254,6 +254,12 @@ func TestSGXNodeOnce(t *testing.T) {
 	}
 
 	t.Setenv("PATH", fakePath)
+	if _, _, err := n.setup(filepath.Join(state, "missing")); err == nil || !strings.Contains(err.Error(), "sgx: hash the module host binary") {
+		t.Fatalf("without the binary: %v", err)
+	}
+	if _, err := os.Stat(key); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the key was made without the binary: %v", err)
+	}
 	found, warning, err := n.setup(exe)
 	if err != nil || !strings.Contains(warning, "created the SGX enclave signing key "+key) {
 		t.Fatalf("with Gramine: %q %v", warning, err)

@@ -48,8 +48,9 @@ func (n *SGXNode) keyPath() string {
 }
 
 // setup returns what launches of the module host binary exe need: the
-// first time, it finds the tools, loads (or makes) the key and hashes exe.
-// A warning says so when it has made the key.
+// first time, it finds the tools, hashes exe and loads (or makes) the key,
+// in that order, so that a failure makes nothing. A warning says so when
+// it has made the key.
 func (n *SGXNode) setup(exe string) (st sgxNodeState, warning string, err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -60,10 +61,14 @@ func (n *SGXNode) setup(exe string) (st sgxNodeState, warning string, err error)
 		// Another binary through the same node (not in a shim, whose
 		// launchers all start the one beside it).
 		st.tools = n.found.tools
-	} else {
-		if st.tools = sgx.FindTools(exec.LookPath); len(st.tools.Missing()) > 0 {
-			return sgxNodeState{}, "", fmt.Errorf("%w: %s not found in the shim's PATH", ErrGramineNotInstalled, strings.Join(st.tools.Missing(), ", "))
-		}
+	} else if st.tools = sgx.FindTools(exec.LookPath); len(st.tools.Missing()) > 0 {
+		return sgxNodeState{}, "", fmt.Errorf("%w: %s not found in the shim's PATH", ErrGramineNotInstalled, strings.Join(st.tools.Missing(), ", "))
+	}
+	if st.hostSHA256, err = sgx.FileSHA256(exe); err != nil {
+		return sgxNodeState{}, "", fmt.Errorf("sgx: hash the module host binary: %w", err)
+	}
+	st.hostBinary = exe
+	if n.found == nil {
 		key, created, err := sgx.EnsureSigningKey(n.keyPath())
 		if err != nil {
 			return sgxNodeState{}, "", err
@@ -72,10 +77,6 @@ func (n *SGXNode) setup(exe string) (st sgxNodeState, warning string, err error)
 			warning = fmt.Sprintf("created the SGX enclave signing key %s (MRSIGNER %x)", n.keyPath(), sgx.MRSigner(&key.PublicKey))
 		}
 	}
-	if st.hostSHA256, err = sgx.FileSHA256(exe); err != nil {
-		return sgxNodeState{}, "", fmt.Errorf("sgx: hash the module host binary: %w", err)
-	}
-	st.hostBinary = exe
 	n.found = &st
 	return st, warning, nil
 }
