@@ -14,9 +14,10 @@ const (
 )
 
 // Tools are where the Gramine tools that starting an enclave takes are,
-// as absolute paths; "" for a tool that was not found. Only what starts
-// enclaves looks them up (FindTools): the shim when a container asks for
-// sgx, and `wasmtee doctor`.
+// as absolute paths; "" for a tool that was not found. FindTools looks
+// them up, which Probe does not: only a shim whose container asks for sgx
+// (its selection, then LaunchSGX once per shim) and `wasmtee doctor` need
+// them.
 type Tools struct {
 	Manifest string // gramine-manifest
 	Sign     string // gramine-sgx-sign
