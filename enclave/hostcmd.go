@@ -31,12 +31,12 @@ func hostCommand(req LaunchRequest, path, dir string, args, env []string) *exec.
 	}
 }
 
-// start starts cmd as p's process (see run; from the container's cgroup if
-// enter is set) and returns once it runs, or
-// why it could not be started; then p.done is closed already.
-func (p *Process) start(cmd *exec.Cmd, enter func() (func(), error)) error {
+// start starts cmd as p's process (see run; in the container's cgroup if
+// birth is set) and returns once it runs, or why it could not be started;
+// then p.done is closed already.
+func (p *Process) start(cmd *exec.Cmd, birth func(*exec.Cmd) (func(), error)) error {
 	started := make(chan error, 1)
-	go p.run(cmd, enter, started)
+	go p.run(cmd, birth, started)
 	return <-started
 }
 

@@ -70,14 +70,18 @@ type Cgroup interface {
 	Add(pid int) error
 }
 
-// BirthCgroup is a Cgroup that the host can be born in (Launch; cgroup
-// v1). The thread that starts the host enters it just before it does
-// (EnterThread returns how to move the thread back), so that a load from
-// the cache needs no move by PID. A host that must compile is moved out
-// first (Leave, into the shim's own cgroup) and added again after the load.
+// BirthCgroup is a Cgroup that the host can be born in (Launch), so that
+// a load from the cache needs no move by PID, which takes the kernel's
+// global cgroup_threadgroup_rwsem for writing and waits for an RCU grace
+// period (5 to 15 ms here). Birth is called on the thread that starts the
+// host, just before it does: it arranges for cmd's process to start in the
+// cgroup (cgroup v1: the thread enters the cgroup; v2: CLONE_INTO_CGROUP)
+// and returns what to undo once it has started. A host that must compile
+// is moved out first (Leave, into the shim's own cgroup) and added again
+// after the load.
 type BirthCgroup interface {
 	Cgroup
-	EnterThread() (back func(), err error)
+	Birth(cmd *exec.Cmd) (after func(), err error)
 	Leave(pid int) error
 }
 
@@ -129,12 +133,12 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 	}
 	cmd := l.command(req, child)
 	p := &Process{conn: conn, dec: json.NewDecoder(conn), enc: json.NewEncoder(conn), done: make(chan struct{})}
-	var enter func() (func(), error)
-	birth, born := req.Cgroup.(BirthCgroup)
+	var birth func(*exec.Cmd) (func(), error)
+	bc, born := req.Cgroup.(BirthCgroup)
 	if born {
-		enter = birth.EnterThread
+		birth = bc.Birth
 	}
-	err = p.start(cmd, enter)
+	err = p.start(cmd, birth)
 	child.Close()
 	if err != nil {
 		conn.Close()
@@ -235,18 +239,19 @@ type Process struct {
 // so that the child inherits none, then waits for the child. The thread
 // stays locked and is discarded when run returns: its credentials are
 // spoiled, and PDEATHSIG is tied to the thread that forked the child, so it
-// must live as long as the child does.
-func (p *Process) run(cmd *exec.Cmd, enter func() (func(), error), started chan<- error) {
+// must live as long as the child does. birth, if set, makes the child start
+// in the container's cgroup (BirthCgroup).
+func (p *Process) run(cmd *exec.Cmd, birth func(*exec.Cmd) (func(), error), started chan<- error) {
 	runtime.LockOSThread()
 	if err := dropThreadPrivileges(); err != nil {
 		started <- err
 		close(p.done)
 		return
 	}
-	back := func() {}
-	if enter != nil {
+	after := func() {}
+	if birth != nil {
 		var err error
-		if back, err = enter(); err != nil {
+		if after, err = birth(cmd); err != nil {
 			started <- fmt.Errorf("enter the container's cgroup: %w", err)
 			close(p.done)
 			return
@@ -255,7 +260,7 @@ func (p *Process) run(cmd *exec.Cmd, enter func() (func(), error), started chan<
 	err := cmd.Start()
 	// This thread only waits for the host from now on; it is not the
 	// container's.
-	back()
+	after()
 	if err != nil {
 		started <- err
 		close(p.done)

@@ -12,6 +12,10 @@
 # /run/containerd or /opt/containerd), finds containerd-shim-wasmtee-v1 in $REPO/bin
 # (override with WASMTEE_BIN_DIR) and gets WASMTEE_CACHE_DIR=DIR/cache.
 # Log level: CONTAINERD_LOG_LEVEL (default info).
+# CONTAINERD_CGROUP_V2=1 on a hybrid cgroup host (v1 controllers, and the cgroup2 hierarchy at
+# /sys/fs/cgroup/unified) starts the daemon in a private mount namespace where /sys/fs/cgroup
+# is that cgroup2 hierarchy, so that the daemon and its shims run as on a cgroup v2 host (but
+# with no controllers: no limits, no stats).
 set -Eeuo pipefail
 trap 'echo "containerd.sh: ERROR: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
 
@@ -133,6 +137,11 @@ EOT
 	fi
 }
 
+# cgroup2_mount: where the cgroup2 hierarchy is mounted, if it is.
+cgroup2_mount() {
+	awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo | head -n 1
+}
+
 pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 
 # daemon_pid DIR: the pid from DIR/containerd.pid if that process still is our daemon.
@@ -156,8 +165,18 @@ launch_daemon() {
 
 	# The daemon writes its own pid (the bash below execs into containerd) so it is right
 	# whether or not setsid had to fork. stdin/stdout/stderr are detached from the caller.
+	local wrap=()
+	if [ -n "${CONTAINERD_CGROUP_V2:-}" ]; then
+		local unified
+		unified="$(cgroup2_mount)"
+		[ -n "$unified" ] || die "CONTAINERD_CGROUP_V2: no cgroup2 hierarchy is mounted"
+		if [ "$unified" != /sys/fs/cgroup ]; then
+			# unshare and sh exec: the pid stays the daemon's.
+			wrap=(unshare --mount --propagation private sh -c 'mount --bind "$0" /sys/fs/cgroup && exec "$@"' "$unified")
+		fi
+	fi
 	setsid bash -c 'echo $$ >"$1/containerd.pid"; shift; exec "$@"' _ "$d" \
-		env PATH="$BIN_DIR:$PATH" WASMTEE_CACHE_DIR="$d/cache" WASMTEE_NODE_KEY="$d/node.key" \
+		"${wrap[@]}" env PATH="$BIN_DIR:$PATH" WASMTEE_CACHE_DIR="$d/cache" WASMTEE_NODE_KEY="$d/node.key" \
 		"$bin" --config "$d/config.toml" --log-level "${CONTAINERD_LOG_LEVEL:-info}" \
 		</dev/null >>"$d/containerd.log" 2>&1 &
 

@@ -3,6 +3,7 @@ package shim
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -36,11 +37,11 @@ func newCgroup(path string, res *specs.LinuxResources) (cgroup, error) {
 		res = &specs.LinuxResources{}
 	}
 	if cgroups.Mode() == cgroups.Unified {
-		m, err := cgroup2.NewManager("/sys/fs/cgroup", path, cgroup2.ToResources(res))
+		g, err := newV2group(unifiedMount, path, res)
 		if err != nil {
-			return nil, fmt.Errorf("create cgroup %s: %w", path, err)
+			return nil, err
 		}
-		return v2group{m}, nil
+		return g, nil
 	}
 	cg, err := cgroup1.New(cgroup1.StaticPath(path), res)
 	if err != nil {
@@ -56,7 +57,7 @@ func loadCgroup(path string) (cgroup, error) {
 		if err != nil {
 			return nil, err
 		}
-		return v2group{m}, nil
+		return v2group{m, unifiedMount, filepath.Join(unifiedMount, path)}, nil
 	}
 	c, err := cgroup1.Load(cgroup1.StaticPath(path))
 	if err != nil {
@@ -119,7 +120,23 @@ func (g v1group) update(res *specs.LinuxResources) error {
 }
 func (g v1group) raw() any { return g.cg }
 
-type v2group struct{ m *cgroup2.Manager }
+// unifiedMount is where a cgroup v2 host mounts its hierarchy.
+const unifiedMount = "/sys/fs/cgroup"
+
+type v2group struct {
+	m     *cgroup2.Manager
+	mount string // the cgroup2 hierarchy's mount point
+	dir   string // the cgroup's directory
+}
+
+// newV2group creates the v2 cgroup at path in the hierarchy mounted at mount.
+func newV2group(mount, path string, res *specs.LinuxResources) (v2group, error) {
+	m, err := cgroup2.NewManager(mount, path, cgroup2.ToResources(res))
+	if err != nil {
+		return v2group{}, fmt.Errorf("create cgroup %s: %w", path, err)
+	}
+	return v2group{m, mount, filepath.Join(mount, path)}, nil
+}
 
 func (g v2group) update(res *specs.LinuxResources) error {
 	return g.m.Update(cgroup2.ToResources(res))

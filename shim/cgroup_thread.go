@@ -5,38 +5,12 @@ import (
 	"os"
 	"strings"
 
-	"github.com/containerd/cgroups/v3/cgroup1"
-
-	"github.com/wasmtee/wasmtee/enclave"
+	"os/exec"
 )
 
-// hostCgroup is the container's cgroup cg as a launch places the module host
-// in it: born in it where the launching thread can enter it (cgroup v1),
-// else added by PID after the load.
-func hostCgroup(cg cgroup) enclave.Cgroup {
-	if t, ok := cg.(threadEnterer); ok {
-		return birthCgroup{addedCgroup{cg}, t}
-	}
-	return addedCgroup{cg}
-}
-
-type addedCgroup struct{ cg cgroup }
-
-func (a addedCgroup) Add(pid int) error { return a.cg.add(pid) }
-
-type birthCgroup struct {
-	addedCgroup
-	t threadEnterer
-}
-
-func (b birthCgroup) EnterThread() (func(), error) { return b.t.enterThread() }
-func (b birthCgroup) Leave(pid int) error          { return leaveForShim(pid) }
-
-// threadEnterer is a cgroup that the thread starting a module host can
-// enter, so that the host starts in it (cgroup v1; see enterThread).
-type threadEnterer interface {
-	enterThread() (back func(), err error)
-}
+// birth makes cmd's process start in the cgroup: the calling thread (the
+// launch's locked thread) enters it, and after moves the thread back.
+func (g v1group) birth(*exec.Cmd) (after func(), err error) { return g.enterThread() }
 
 // enterThread moves the calling thread, which must be locked to its
 // goroutine, into the cgroup in every hierarchy by writing 0 to each
@@ -97,14 +71,4 @@ func threadCgroups() (map[string]string, error) {
 		}
 	}
 	return m, nil
-}
-
-// leaveForShim moves a module host born in its container's cgroup into the
-// shim's own, for the compile of a module that is not in the cache.
-func leaveForShim(pid int) error {
-	own, err := cgroup1.Load(cgroup1.PidPath(os.Getpid()))
-	if err != nil {
-		return err
-	}
-	return own.AddProc(uint64(pid))
 }

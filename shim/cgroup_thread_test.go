@@ -12,8 +12,8 @@ import (
 )
 
 // A thread that enters a v1 cgroup forks its children there and goes back
-// to where it was; leaveForShim moves such a child out to the process's
-// own cgroup.
+// to where it was; leave moves such a child out to the process's own
+// cgroup.
 func TestEnterThread(t *testing.T) {
 	if os.Getuid() != 0 || cgroups.Mode() == cgroups.Unified {
 		t.Skip("needs root and cgroup v1")
@@ -24,9 +24,9 @@ func TestEnterThread(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cg.remove()
-	g, ok := cg.(threadEnterer)
+	g, ok := cg.(v1group)
 	if !ok {
-		t.Fatalf("%T cannot be entered by a thread", cg)
+		t.Fatalf("%T is not a v1 cgroup", cg)
 	}
 	memoryOf := func(cgroupFile string) string {
 		b, err := os.ReadFile(cgroupFile)
@@ -69,10 +69,10 @@ func TestEnterThread(t *testing.T) {
 	if got := memoryOf("/proc/self/cgroup"); got != own {
 		t.Errorf("the process moved to %s", got)
 	}
-	if err := leaveForShim(child.Process.Pid); err != nil {
+	if err := g.leave(child.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
 	if got := memoryOf(pidCgroup); got != own {
-		t.Errorf("child in %s after leaveForShim, want the process's %s", got, own)
+		t.Errorf("child in %s after leave, want the process's %s", got, own)
 	}
 }

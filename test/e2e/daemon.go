@@ -28,6 +28,10 @@ type daemon struct {
 	err     error            // why it did not start, if it did not
 	images  map[string]error // image name -> import error (nil: imported)
 	mounts0 map[string]bool  // mounts under dir right after start (expected: none)
+	// mountinfo is the mount table the daemon and its shims mount in: this
+	// process's, or the daemon's own for one in a mount namespace of its
+	// own (startCgroupV2Daemon).
+	mountinfo string
 }
 
 var daemons []*daemon
@@ -38,10 +42,15 @@ func daemonDir(version string) string {
 }
 
 func script(timeout time.Duration, args ...string) (string, error) {
+	return scriptEnv(timeout, nil, args...)
+}
+
+// scriptEnv runs scripts/containerd.sh with extra environment variables.
+func scriptEnv(timeout time.Duration, extra []string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, env.script, args...)
-	cmd.Env = append(os.Environ(), "WASMTEE_BIN_DIR="+env.bin)
+	cmd.Env = append(append(os.Environ(), "WASMTEE_BIN_DIR="+env.bin), extra...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -53,19 +62,25 @@ func script(timeout time.Duration, args ...string) (string, error) {
 
 // startDaemon starts a daemon; a failure is kept in d.err so that only its tests fail.
 func startDaemon(version string) *daemon {
-	d := &daemon{version: version, dir: daemonDir(version), ctrBin: ctrPath(version), images: map[string]error{}}
+	return startDaemonIn(version, daemonDir(version), nil)
+}
+
+// startDaemonIn starts a daemon in dir, with extra environment variables
+// for scripts/containerd.sh.
+func startDaemonIn(version, dir string, extra []string) *daemon {
+	d := &daemon{version: version, dir: dir, ctrBin: ctrPath(version), images: map[string]error{}, mountinfo: procfs.SelfMountinfo}
 	// A run killed half-way (e.g. by go test's timeout) may have left a daemon behind.
 	if _, err := script(time.Minute, "stop", d.dir); err != nil {
 		d.err = fmt.Errorf("cleaning up after an earlier run: %w", err)
 		return d
 	}
-	sock, err := script(time.Minute, "start", version, d.dir)
+	sock, err := scriptEnv(time.Minute, extra, "start", version, d.dir)
 	if err != nil {
 		d.err = err
 		return d
 	}
 	d.sock = sock
-	d.mounts0 = procfs.MountsUnder(procfs.SelfMountinfo, d.dir)
+	d.mounts0 = procfs.MountsUnder(d.mountinfo, d.dir)
 	return d
 }
 

@@ -25,7 +25,7 @@ type snapshot struct {
 }
 
 func (d *daemon) snapshot() snapshot {
-	return snapshot{fifos: dirNames(fifoDir), sockets: dirNames(socketDir), mounts: procfs.MountsUnder(procfs.SelfMountinfo, d.dir)}
+	return snapshot{fifos: dirNames(fifoDir), sockets: dirNames(socketDir), mounts: procfs.MountsUnder(d.mountinfo, d.dir)}
 }
 
 func (d *daemon) taskStateDir() string {
@@ -40,7 +40,7 @@ func (d *daemon) leaks(before snapshot, ids []string) (found []string, pids []in
 		pids = append(pids, p.PID)
 		found = append(found, fmt.Sprintf("shim process %d: %s (cwd %s)", p.PID, strings.Join(p.Argv, " "), p.Cwd))
 	}
-	for m := range procfs.MountsUnder(procfs.SelfMountinfo, d.dir) {
+	for m := range procfs.MountsUnder(d.mountinfo, d.dir) {
 		if !d.mounts0[m] && !before.mounts[m] {
 			mounts = append(mounts, m)
 			found = append(found, "mount "+m)
