@@ -104,8 +104,7 @@ func runMeasure(e *env, c *command, args []string) error {
 		return err
 	}
 	sum := sha256.Sum256(code)
-	launch := w.Launch(hex.EncodeToString(sum[:]), *backend)
-	m, err := measure.Measure(launch)
+	launch, m, err := w.Measure(hex.EncodeToString(sum[:]), *backend)
 	if err != nil {
 		return err
 	}

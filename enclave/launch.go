@@ -98,22 +98,6 @@ type LoadInfo struct {
 	// the workload and the backend; Measurement is that measurement.
 	Launch      measure.Launch
 	Measurement measure.Measurement
-
-	// enclaveMeasurement is the launch measurement as a module host in
-	// an enclave computed it (LaunchSGX checks it against Measurement).
-	enclaveMeasurement string
-}
-
-// measure fills in the launch and its measurement, once the module's
-// digest is known.
-func (i *LoadInfo) measure(w *oci.Workload, backend string) error {
-	i.Launch = w.Launch(i.Digest, backend)
-	m, err := measure.Measure(i.Launch)
-	if err != nil {
-		return err
-	}
-	i.Measurement = m
-	return nil
 }
 
 // Launch starts a module host and has it load and check the module. On
@@ -150,9 +134,9 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 	}
 	load := control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax,
 		AskBeforeCompile: born}
-	info, err := p.load(ctx, load, req.Cgroup)
+	info, _, err := p.load(ctx, load, req.Cgroup)
 	if err == nil {
-		err = info.measure(req.Workload, req.Backend)
+		info.Launch, info.Measurement, err = req.Workload.Measure(info.Digest, req.Backend)
 	}
 	if err != nil {
 		p.abort()
@@ -177,39 +161,40 @@ func (l *Launcher) command(req LaunchRequest, ctl *os.File) *exec.Cmd {
 // places the host in the container's cgroup cg (if any). A host born in
 // cg (a BirthCgroup; load.AskBeforeCompile) that must compile asks first
 // (Reply.Compile): it is moved out, told to go on, and added again after
-// its load.
-func (p *Process) load(ctx context.Context, load control.Request, cg Cgroup) (LoadInfo, error) {
+// its load. hostMeasurement is the launch measurement the host reported,
+// if it computed one (a host in an SGX enclave: LaunchSGX checks it).
+func (p *Process) load(ctx context.Context, load control.Request, cg Cgroup) (_ LoadInfo, hostMeasurement string, _ error) {
 	if err := p.enc.Encode(load); err != nil {
-		return LoadInfo{}, p.diedOr(fmt.Errorf("send load: %w", err))
+		return LoadInfo{}, "", p.diedOr(fmt.Errorf("send load: %w", err))
 	}
 	rep, err := p.receive(ctx)
 	if err != nil {
-		return LoadInfo{}, err
+		return LoadInfo{}, "", err
 	}
 	// A host asked to ask before compiling was born in the container's
 	// cgroup.
 	inCgroup := load.AskBeforeCompile
 	if birth, ok := cg.(BirthCgroup); ok && rep.Compile && inCgroup {
 		if err := birth.Leave(p.pid); err != nil {
-			return LoadInfo{}, fmt.Errorf("move the module host out of the container's cgroup to compile: %w", err)
+			return LoadInfo{}, "", fmt.Errorf("move the module host out of the container's cgroup to compile: %w", err)
 		}
 		inCgroup = false
 		if err := p.enc.Encode(control.Request{Op: control.OpCompile}); err != nil {
-			return LoadInfo{}, p.diedOr(fmt.Errorf("send compile: %w", err))
+			return LoadInfo{}, "", p.diedOr(fmt.Errorf("send compile: %w", err))
 		}
 		if rep, err = p.receive(ctx); err != nil {
-			return LoadInfo{}, err
+			return LoadInfo{}, "", err
 		}
 	}
 	if err := replyErr(rep); err != nil {
-		return LoadInfo{}, err
+		return LoadInfo{}, "", err
 	}
 	if cg != nil && !inCgroup {
 		if err := cg.Add(p.pid); err != nil {
-			return LoadInfo{}, err
+			return LoadInfo{}, "", err
 		}
 	}
-	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings, Digest: rep.Digest, DigestKnown: rep.DigestKnown, enclaveMeasurement: rep.Measurement}, nil
+	return LoadInfo{Source: rep.Source, Warnings: rep.Warnings, Digest: rep.Digest, DigestKnown: rep.DigestKnown}, rep.Measurement, nil
 }
 
 // Process is one running module host.

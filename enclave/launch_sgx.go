@@ -179,18 +179,18 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 
 	// No compile cache: the enclave does not use one (see enclave/host).
 	// No req.Evidence either: the host makes evidence in the enclave.
-	info, err := p.load(ctx, control.Request{Op: control.OpLoad, Workload: req.Workload}, req.Cgroup)
+	info, enclaveMeasurement, err := p.load(ctx, control.Request{Op: control.OpLoad, Workload: req.Workload}, req.Cgroup)
 	if err != nil {
 		return fail(err)
 	}
 	if info.Digest != digest {
 		return fail(fmt.Errorf("sgx: the enclave loaded a module with SHA-256 %s, not the %s the manifest pins", info.Digest, digest))
 	}
-	if err := info.measure(req.Workload, evidence.BackendSGX); err != nil {
+	if info.Launch, info.Measurement, err = req.Workload.Measure(digest, evidence.BackendSGX); err != nil {
 		return fail(err)
 	}
-	if info.enclaveMeasurement != info.Measurement.String() {
-		return fail(fmt.Errorf("sgx: the enclave measured the launch as %q, the shim as %s", info.enclaveMeasurement, info.Measurement))
+	if enclaveMeasurement != info.Measurement.String() {
+		return fail(fmt.Errorf("sgx: the enclave measured the launch as %q, the shim as %s", enclaveMeasurement, info.Measurement))
 	}
 	if keyWarning != "" {
 		info.Warnings = append([]string{keyWarning}, info.Warnings...)

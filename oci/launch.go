@@ -19,3 +19,12 @@ func (w *Workload) Launch(moduleDigest, backend string) measure.Launch {
 	}
 	return l
 }
+
+// Measure is Launch and its launch measurement: the one derivation of a
+// workload's measurement, for the shim, the module host in an enclave and
+// `wasmtee measure`.
+func (w *Workload) Measure(moduleDigest, backend string) (measure.Launch, measure.Measurement, error) {
+	l := w.Launch(moduleDigest, backend)
+	m, err := measure.Measure(l)
+	return l, m, err
+}

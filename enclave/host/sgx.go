@@ -126,9 +126,8 @@ func (h *sgxHost) load(req control.Request, modulePath, root string) (*wasm.Inst
 	if rep.Error != "" {
 		return nil, rep
 	}
-	h.launch = w.Launch(rep.Digest, evidence.BackendSGX)
-	m, err := measure.Measure(h.launch)
-	if err != nil {
+	var m measure.Measurement
+	if h.launch, m, err = w.Measure(rep.Digest, evidence.BackendSGX); err != nil {
 		return nil, control.Reply{Error: err.Error()}
 	}
 	rep.Measurement = m.String()
