@@ -515,7 +515,7 @@ func (c *criClient) density(ctx context.Context, w criWorkload, pods, perPod int
 		var shims []string
 		for _, p := range daemonProcesses(c.d) {
 			if p.kind == kindShim && p.handler == w.handler {
-				shims = append(shims, fmt.Sprintf("%s [ppid %d, cwd %s]", p, p.ppid, p.cwd))
+				shims = append(shims, fmt.Sprintf("%s [ppid %d, cwd %s]", p, p.PPID, p.Cwd))
 			}
 		}
 		res.mem.warnings = append(res.mem.warnings, fmt.Sprintf("density %s %d×%d: %d shim processes for %d pods: %s",

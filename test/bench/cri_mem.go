@@ -29,7 +29,7 @@ const (
 )
 
 func isModuleHost(p *procInfo) bool {
-	_, ok := procfs.ModuleHost(procfs.Proc{Exe: p.exe, Argv: p.argv})
+	_, ok := procfs.ModuleHost(p.Proc)
 	return ok
 }
 
@@ -42,16 +42,13 @@ var shimHandlers = map[string]string{
 
 // procInfo is one process of a daemon's pods.
 type procInfo struct {
-	pid, ppid int
-	exe       string
-	argv      []string
-	cwd       string
-	handler   string // "wasmtee" or "runc": the handler of the shim it is or descends from
-	kind      string
+	procfs.Proc
+	handler string // "wasmtee" or "runc": the handler of the shim it is or descends from
+	kind    string
 }
 
 func (p procInfo) String() string {
-	return fmt.Sprintf("%d %s (%s)", p.pid, strings.Join(p.argv, " "), p.kind)
+	return fmt.Sprintf("%d %s (%s)", p.PID, strings.Join(p.Argv, " "), p.kind)
 }
 
 // memUse in KiB, from smaps_rollup.
@@ -119,7 +116,7 @@ func measureMemory(d *daemon, w criWorkload) memSnapshot {
 			others++
 			continue
 		}
-		u, err := readMemUse(p.pid)
+		u, err := readMemUse(p.PID)
 		if err != nil {
 			m.warnings = append(m.warnings, fmt.Sprintf("memory of %s: %v", p, err))
 			continue
@@ -184,38 +181,13 @@ func readMemUse(pid int) (memUse, error) {
 func daemonProcesses(d *daemon) []procInfo {
 	all := map[int]*procInfo{}
 	children := map[int][]int{}
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	self := os.Getpid()
-	for _, dir := range dirs {
-		pid, err := strconv.Atoi(filepath.Base(dir))
-		if err != nil || pid == self {
+	for _, p := range procfs.All(nil) {
+		if p.PID == self || p.Zombie { // a zombie: dead, no memory
 			continue
 		}
-		p := &procInfo{pid: pid}
-		status, err := os.ReadFile(filepath.Join(dir, "status"))
-		if err != nil {
-			continue
-		}
-		for _, l := range strings.Split(string(status), "\n") {
-			if v, ok := strings.CutPrefix(l, "PPid:"); ok {
-				p.ppid, _ = strconv.Atoi(strings.TrimSpace(v))
-			}
-			if v, ok := strings.CutPrefix(l, "State:"); ok && strings.HasPrefix(strings.TrimSpace(v), "Z") {
-				p = nil // a zombie: dead, no memory
-				break
-			}
-		}
-		if p == nil {
-			continue
-		}
-		cmd, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
-		p.argv = strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
-		exe, _ := os.Readlink(filepath.Join(dir, "exe"))
-		p.exe = strings.TrimSuffix(exe, " (deleted)")
-		cwd, _ := os.Readlink(filepath.Join(dir, "cwd"))
-		p.cwd = strings.TrimSuffix(cwd, " (deleted)")
-		all[pid] = p
-		children[p.ppid] = append(children[p.ppid], pid)
+		all[p.PID] = &procInfo{Proc: p}
+		children[p.PPID] = append(children[p.PPID], p.PID)
 	}
 
 	var out []procInfo
@@ -227,7 +199,7 @@ func daemonProcesses(d *daemon) []procInfo {
 			switch {
 			case isModuleHost(p):
 				p.kind = kindModuleHost
-			case handler == "runc" && strings.Join(p.argv, " ") == "/bin/sleep infinity":
+			case handler == "runc" && strings.Join(p.Argv, " ") == "/bin/sleep infinity":
 				p.kind = kindPause
 			case handler == "runc":
 				p.kind = kindContainer
@@ -239,21 +211,21 @@ func daemonProcesses(d *daemon) []procInfo {
 		}
 	}
 	for _, p := range all {
-		handler, ok := shimHandlers[filepath.Base(p.exe)]
+		handler, ok := shimHandlers[filepath.Base(p.Exe)]
 		if !ok || isModuleHost(p) {
 			continue
 		}
-		if parent := all[p.ppid]; parent != nil && shimHandlers[filepath.Base(parent.exe)] == handler {
+		if parent := all[p.PPID]; parent != nil && shimHandlers[filepath.Base(parent.Exe)] == handler {
 			continue // below a shim: found by walking from it
 		}
-		ours := strings.HasPrefix(p.cwd, d.dir+"/") || slices.Contains(p.argv, d.sock)
+		ours := strings.HasPrefix(p.Cwd, d.dir+"/") || slices.Contains(p.Argv, d.sock)
 		if !ours {
 			continue
 		}
 		p.handler, p.kind = handler, kindShim
 		out = append(out, *p)
-		walk(p.pid, handler)
+		walk(p.PID, handler)
 	}
-	slices.SortFunc(out, func(a, b procInfo) int { return a.pid - b.pid })
+	slices.SortFunc(out, func(a, b procInfo) int { return a.PID - b.PID })
 	return out
 }
