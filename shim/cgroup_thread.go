@@ -3,9 +3,8 @@ package shim
 import (
 	"fmt"
 	"os"
-	"strings"
-
 	"os/exec"
+	"strings"
 )
 
 // birth makes cmd's process start in the cgroup: the calling thread (the
