@@ -7,13 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
 	"github.com/wasmtee/wasmtee/enclave/verify"
 	"github.com/wasmtee/wasmtee/oci"
+	"github.com/wasmtee/wasmtee/test/sgxfakebin"
 )
 
 // Run by the fake gramine-sgx as the enclave's entrypoint, the test
@@ -33,18 +32,8 @@ func TestMain(m *testing.M) {
 		host.Main()
 	}
 	code := m.Run()
-	if fakeBuild.dir != "" {
-		os.RemoveAll(fakeBuild.dir)
-	}
+	sgxfakebin.Cleanup()
 	os.Exit(code)
-}
-
-// fakeBuild is test/sgxfake, built once.
-var fakeBuild struct {
-	once sync.Once
-	dir  string
-	exe  string
-	err  error
 }
 
 // startWasm is (module (func (export "_start"))).
@@ -66,24 +55,9 @@ func sgxFake(t *testing.T) string {
 	if err := exec.Command("unshare", "--user", "true").Run(); err != nil {
 		t.Skipf("no unprivileged user namespaces here (the fake gramine-sgx needs them): %v", err)
 	}
-	fakeBuild.once.Do(func() {
-		if fakeBuild.dir, fakeBuild.err = os.MkdirTemp("", "sgxfake-build-"); fakeBuild.err != nil {
-			return
-		}
-		fakeBuild.exe = filepath.Join(fakeBuild.dir, "sgxfake")
-		build := exec.Command("go", "build", "-o", fakeBuild.exe, "./test/sgxfake")
-		build.Dir = ".."
-		if out, err := build.CombinedOutput(); err != nil {
-			fakeBuild.err = fmt.Errorf("build the fake: %v\n%s", err, out)
-		}
-	})
-	if fakeBuild.err != nil {
-		t.Fatal(fakeBuild.err)
-	}
 	h := t.TempDir()
 	exe := filepath.Join(h, "bin", "sgxfake")
-	os.MkdirAll(filepath.Dir(exe), 0o755)
-	if err := os.Link(fakeBuild.exe, exe); err != nil {
+	if err := sgxfakebin.Install(exe); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command(exe, "init", h).CombinedOutput(); err != nil {

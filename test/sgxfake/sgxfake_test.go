@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/wasmtee/wasmtee/enclave/measure"
 	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
 	"github.com/wasmtee/wasmtee/enclave/verify"
+	"github.com/wasmtee/wasmtee/test/sgxfakebin"
 )
 
 // helperEnv makes the test binary, run as the fake enclave's entrypoint,
@@ -31,52 +31,8 @@ func TestMain(m *testing.M) {
 		os.Exit(helper())
 	}
 	code := m.Run()
-	if fakeBuild.dir != "" {
-		os.RemoveAll(fakeBuild.dir)
-	}
+	sgxfakebin.Cleanup()
 	os.Exit(code)
-}
-
-// fakeBuild is the fake's binary, built once per test run (into a
-// temporary directory that TestMain removes) and linked into each test's
-// home.
-var fakeBuild struct {
-	once sync.Once
-	dir  string
-	exe  string
-	err  error
-}
-
-// builtFake builds the fake the first time it is called.
-func builtFake() (string, error) {
-	fakeBuild.once.Do(func() {
-		if fakeBuild.dir, fakeBuild.err = os.MkdirTemp("", "sgxfake-build-"); fakeBuild.err != nil {
-			return
-		}
-		exe := filepath.Join(fakeBuild.dir, "sgxfake")
-		if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
-			fakeBuild.err = fmt.Errorf("go build: %w\n%s", err, out)
-			return
-		}
-		fakeBuild.exe = exe
-	})
-	return fakeBuild.exe, fakeBuild.err
-}
-
-// installFake puts the built fake at exe: a hard link, or a copy where
-// one cannot be made (another file system).
-func installFake(built, exe string) error {
-	if err := os.MkdirAll(filepath.Dir(exe), 0o755); err != nil {
-		return err
-	}
-	if os.Link(built, exe) == nil {
-		return nil
-	}
-	data, err := os.ReadFile(built)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(exe, data, 0o755)
 }
 
 // helperReport is what the entrypoint saw.
@@ -137,13 +93,9 @@ func helper() int {
 // test has its own copy (a hard link).
 func fakeHome(t *testing.T) string {
 	t.Helper()
-	built, err := builtFake()
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := t.TempDir()
 	exe := filepath.Join(h, "bin", "sgxfake")
-	if err := installFake(built, exe); err != nil {
+	if err := sgxfakebin.Install(exe); err != nil {
 		t.Fatalf("installing the fake in its home: %v", err)
 	}
 	if out, err := exec.Command(exe, "init", h).CombinedOutput(); err != nil {
