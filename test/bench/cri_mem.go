@@ -28,11 +28,6 @@ const (
 	kindOther      = "other child of a shim"
 )
 
-func isModuleHost(p *procInfo) bool {
-	_, ok := procfs.ModuleHost(p.Proc)
-	return ok
-}
-
 // shimHandlers: the serving shim binaries of the two handlers, by file name
 // (wasmtee's entry binary, containerd-shim-wasmtee-v1, does not stay).
 var shimHandlers = map[string]string{
@@ -197,7 +192,7 @@ func daemonProcesses(d *daemon) []procInfo {
 			p := all[c]
 			p.handler = handler
 			switch {
-			case isModuleHost(p):
+			case p.IsModuleHost():
 				p.kind = kindModuleHost
 			case handler == "runc" && strings.Join(p.Argv, " ") == "/bin/sleep infinity":
 				p.kind = kindPause
@@ -212,7 +207,7 @@ func daemonProcesses(d *daemon) []procInfo {
 	}
 	for _, p := range all {
 		handler, ok := shimHandlers[filepath.Base(p.Exe)]
-		if !ok || isModuleHost(p) {
+		if !ok || p.IsModuleHost() {
 			continue
 		}
 		if parent := all[p.PPID]; parent != nil && shimHandlers[filepath.Base(parent.Exe)] == handler {

@@ -503,12 +503,6 @@ func (c *criTC) stop(id string, seconds int) result {
 	return r
 }
 
-// isModuleHost: p is a module host (see procfs.ModuleHost).
-func isModuleHost(p procfs.Proc) bool {
-	_, ok := procfs.ModuleHost(p)
-	return ok
-}
-
 func findProc(procs []procfs.Proc, pid int) (procfs.Proc, bool) {
 	for _, p := range procs {
 		if p.PID == pid {
@@ -602,8 +596,8 @@ func (d *daemon) criLeaks(podIDs, ctrIDs []string) (found, cgroups []string) {
 		})
 	}
 	for _, p := range ourProcs() {
-		if isModuleHost(p) && len(p.Argv) > 1 && has(p.Argv[1]) {
-			found = append(found, fmt.Sprintf("module host %d of container %s", p.PID, p.Argv[1]))
+		if id, ok := procfs.ModuleHost(p); ok && has(id) {
+			found = append(found, fmt.Sprintf("module host %d of container %s", p.PID, id))
 		}
 	}
 	cgroups = cgroupsNamed(ids)
@@ -634,7 +628,7 @@ func (d *daemon) forceCRICleanup(podIDs, ctrIDs, cgroups []string) error {
 	}
 	var hosts []int
 	for _, p := range ourProcs() {
-		if isModuleHost(p) && len(p.Argv) > 1 && slices.Contains(ctrIDs, p.Argv[1]) {
+		if id, ok := procfs.ModuleHost(p); ok && slices.Contains(ctrIDs, id) {
 			hosts = append(hosts, p.PID)
 		}
 	}

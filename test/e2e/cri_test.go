@@ -87,7 +87,7 @@ func TestCRIPodSharesShim(t *testing.T) {
 				c.Errorf("pid %d of container %s is not a live process of our binaries; shim and module host processes:%s", pid, id, describeProcs(procs))
 				continue
 			}
-			if !isModuleHost(hp) || len(hp.Argv) < 2 || hp.Argv[1] != id {
+			if hostID, ok := procfs.ModuleHost(hp); !ok || hostID != id {
 				c.Errorf("pid %d of container %s is not its module host: argv %q", pid, id, hp.Argv)
 			}
 		}
@@ -101,7 +101,7 @@ func TestCRIPodSharesShim(t *testing.T) {
 		// The shims whose children include both module hosts: exactly one.
 		var serving []procfs.Proc
 		for _, s := range procs {
-			if isModuleHost(s) {
+			if s.IsModuleHost() {
 				continue
 			}
 			var kids []int
@@ -121,7 +121,7 @@ func TestCRIPodSharesShim(t *testing.T) {
 		// And no shim was started for the pod or its containers other than that one.
 		var started []procfs.Proc
 		for _, s := range procs {
-			if id := flagValue(strings.Join(s.Argv, " "), "-id"); !isModuleHost(s) && (id == p.id || id == a || id == b) {
+			if id := flagValue(strings.Join(s.Argv, " "), "-id"); !s.IsModuleHost() && (id == p.id || id == a || id == b) {
 				started = append(started, s)
 			}
 		}

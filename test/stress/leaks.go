@@ -140,12 +140,12 @@ func (s *scope) take(ctx context.Context, client *containerd.Client) *picture {
 	all := processes()
 	p.procs = s.ours(all)
 	for pid, pr := range p.procs {
-		if filepath.Base(pr.Exe) == s.shimName && !isModuleHost(pr) {
+		if filepath.Base(pr.Exe) == s.shimName && !pr.IsModuleHost() {
 			p.shimFDs[pid] = fdCount(pid)
 		}
 	}
 	for _, pr := range all {
-		if !pr.Zombie && (filepath.Base(pr.Exe) == wasmteeShim || isModuleHost(pr)) {
+		if !pr.Zombie && (filepath.Base(pr.Exe) == wasmteeShim || pr.IsModuleHost()) {
 			p.machineProcs++
 		}
 	}
@@ -177,11 +177,6 @@ func (s *scope) take(ctx context.Context, client *containerd.Client) *picture {
 	return p
 }
 
-func isModuleHost(p procfs.Proc) bool {
-	_, ok := procfs.ModuleHost(p)
-	return ok
-}
-
 // ours picks this run's processes: shims of the runtime that serve this
 // daemon (their -address is its socket, or they run in its task state
 // directory, as every shim does), module hosts of our container IDs, and
@@ -192,10 +187,11 @@ func (s *scope) ours(all map[int]procfs.Proc) map[int]procfs.Proc {
 		if p.Zombie || pid == os.Getpid() || pid == s.daemonPID {
 			continue
 		}
-		shim := filepath.Base(p.Exe) == s.shimName && !isModuleHost(p) &&
+		id, isHost := procfs.ModuleHost(p)
+		shim := filepath.Base(p.Exe) == s.shimName && !isHost &&
 			(strings.TrimPrefix(argValue(p.Argv, "-address", "--address"), "unix://") == s.cfg.address ||
 				under(p.Cwd, filepath.Join(s.state, taskPlugin)))
-		host := isModuleHost(p) && len(p.Argv) > 1 && s.ourID(p.Argv[1])
+		host := isHost && s.ourID(id)
 		if shim || host {
 			out[pid] = p
 		}

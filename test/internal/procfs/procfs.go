@@ -88,3 +88,9 @@ func ModuleHost(p Proc) (id string, ok bool) {
 	}
 	return id, ok
 }
+
+// IsModuleHost: p is a wasmtee module host (see ModuleHost).
+func (p Proc) IsModuleHost() bool {
+	_, ok := ModuleHost(p)
+	return ok
+}

@@ -61,6 +61,9 @@ func TestModuleHost(t *testing.T) {
 		if id != tc.id || ok != tc.isHost {
 			t.Errorf("ModuleHost(%+v) = %q, %v; want %q, %v", tc.p, id, ok, tc.id, tc.isHost)
 		}
+		if tc.p.IsModuleHost() != tc.isHost {
+			t.Errorf("%+v: IsModuleHost() = %v, want %v", tc.p, !tc.isHost, tc.isHost)
+		}
 	}
 }
 
