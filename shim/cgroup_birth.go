@@ -6,10 +6,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/containerd/cgroups/v3/cgroup1"
+	"github.com/containerd/cgroups/v3/cgroup2"
 	"golang.org/x/sys/unix"
 
 	"github.com/wasmtee/wasmtee/enclave"
@@ -73,7 +73,7 @@ func (g v2group) birth(cmd *exec.Cmd) (func(), error) {
 // leave moves a module host born in the container's v2 cgroup into the
 // shim's own.
 func (g v2group) leave(pid int) error {
-	own, err := ownUnifiedCgroup()
+	own, err := cgroup2.PidGroupPath(os.Getpid())
 	if err != nil {
 		return err
 	}
@@ -82,18 +82,4 @@ func (g v2group) leave(pid int) error {
 		return fmt.Errorf("move %d to %s: %w", pid, p, err)
 	}
 	return nil
-}
-
-// ownUnifiedCgroup is the shim's own cgroup v2 path (the "0::" line).
-func ownUnifiedCgroup() (string, error) {
-	b, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		return "", err
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if p, ok := strings.CutPrefix(l, "0::"); ok {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("no cgroup v2 line in /proc/self/cgroup")
 }
