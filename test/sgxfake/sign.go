@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/wasmtee/wasmtee/test/sgxdcap"
 )
 
 // signMain is gramine-sgx-sign.
@@ -231,18 +233,14 @@ var (
 	sigHeader2 = []byte{0x01, 0x01, 0, 0, 0x60, 0, 0, 0, 0x60, 0, 0, 0, 0x01, 0, 0, 0}
 )
 
-// Enclave attributes (flags): INIT, DEBUG, MODE64BIT.
-const (
-	attrInit      = 0x1
-	attrDebug     = 0x2
-	attrMode64Bit = 0x4
-	xfrmLegacy    = 0x3 // x87, SSE
-)
+// xfrmLegacy is the enclave's XFRM: x87, SSE. Its attribute flags are
+// sgxdcap's (INIT, DEBUG, MODE64BIT).
+const xfrmLegacy = 0x3
 
 func attributes(debug bool) uint64 {
-	f := uint64(attrInit | attrMode64Bit)
+	f := uint64(sgxdcap.AttrInit | sgxdcap.AttrMode64Bit)
 	if debug {
-		f |= attrDebug
+		f |= sgxdcap.AttrDebug
 	}
 	return f
 }
@@ -337,7 +335,7 @@ func checkSigStruct(s []byte) (*sigStruct, error) {
 		attrFlags: binary.LittleEndian.Uint64(s[sigOffAttributes:]),
 		xfrm:      binary.LittleEndian.Uint64(s[sigOffAttributes+8:]),
 	}
-	out.debug = out.attrFlags&attrDebug != 0
+	out.debug = out.attrFlags&sgxdcap.AttrDebug != 0
 	copy(out.hash[:], s[sigOffEnclaveHsh:])
 	return out, nil
 }
