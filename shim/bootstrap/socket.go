@@ -18,27 +18,20 @@ func socketPath(address string) (string, error) {
 	return p, nil
 }
 
-// listener is a listening unix socket and its file, which the server
-// inherits.
-type listener struct {
-	file *os.File
-}
-
-func (l listener) Close() error { return l.file.Close() }
-
-// listen creates the socket at address. Its directory is root's and closed
-// to others: containerd (root) is the only client.
-func listen(address string) (listener, error) {
+// listen creates the socket at address and returns the listening socket's
+// file, which the server inherits. Its directory is root's and closed to
+// others: containerd (root) is the only client.
+func listen(address string) (*os.File, error) {
 	p, err := socketPath(address)
 	if err != nil {
-		return listener{}, err
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return listener{}, err
+		return nil, err
 	}
 	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: p, Net: "unix"})
 	if err != nil {
-		return listener{}, err
+		return nil, err
 	}
 	// The socket file stays for the server; only the fd is ours to close.
 	l.SetUnlinkOnClose(false)
@@ -46,14 +39,14 @@ func listen(address string) (listener, error) {
 	l.Close()
 	if err != nil {
 		os.Remove(p)
-		return listener{}, err
+		return nil, err
 	}
 	if err := os.Chmod(p, 0o600); err != nil {
 		f.Close()
 		os.Remove(p)
-		return listener{}, err
+		return nil, err
 	}
-	return listener{file: f}, nil
+	return f, nil
 }
 
 // canConnect reports whether a server answers at address.

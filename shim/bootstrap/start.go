@@ -62,7 +62,7 @@ func runStart(f flags, stdin io.Reader, stdout io.Writer) (retErr error) {
 	if err := writeAddress(address); err != nil {
 		return err
 	}
-	if err := startServer(server, f, l.file); err != nil {
+	if err := startServer(server, f, l); err != nil {
 		return err
 	}
 	_, err = io.WriteString(stdout, address)
