@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/containerd/containerd/mount"
@@ -62,7 +61,7 @@ func (Manager) Stop(ctx context.Context, id string) (shim.StopStatus, error) {
 		log.G(ctx).WithError(err).Warn("unmount rootfs")
 	}
 	bootstrap.RemoveStaleSocket(bundle)
-	return shim.StopStatus{ExitedAt: time.Now(), ExitStatus: 128 + int(syscall.SIGKILL)}, nil
+	return shim.StopStatus{ExitedAt: time.Now(), ExitStatus: bootstrap.KilledStatus}, nil
 }
 
 // self is this executable's path ("" if unknown).

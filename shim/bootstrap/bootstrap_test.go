@@ -130,7 +130,7 @@ func TestFastDelete(t *testing.T) {
 		t.Fatalf("released bundle: done %v, err %v", done, err)
 	}
 	var r taskAPI.DeleteResponse
-	if err := proto.Unmarshal(out.Bytes(), &r); err != nil || r.ExitStatus != uint32(killedStatus) {
+	if err := proto.Unmarshal(out.Bytes(), &r); err != nil || r.ExitStatus != uint32(KilledStatus) {
 		t.Errorf("response %v, %v", &r, err)
 	}
 	if _, err := os.Lstat(sock); !os.IsNotExist(err) {

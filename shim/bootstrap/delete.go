@@ -13,9 +13,10 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// killedStatus is the exit status "delete" reports for a container whose
-// shim is gone: the module host died with it (PDEATHSIG, SIGKILL).
-const killedStatus = 128 + int(syscall.SIGKILL)
+// KilledStatus is the exit status "delete" reports for a container whose
+// shim is gone: the module host died with it (PDEATHSIG, SIGKILL). Both
+// answers report it: this binary's and the serving shim's (Manager.Stop).
+const KilledStatus = 128 + int(syscall.SIGKILL)
 
 // fastDelete answers "shim delete", which containerd runs whenever a shim's
 // connection closes, without the serving binary when there is nothing to
@@ -36,7 +37,7 @@ func fastDelete(f flags, stdout io.Writer) (bool, error) {
 		return false, nil
 	}
 	RemoveStaleSocket(bundle)
-	_, err := stdout.Write(deleteResponse(killedStatus, time.Now()))
+	_, err := stdout.Write(deleteResponse(KilledStatus, time.Now()))
 	return true, err
 }
 
