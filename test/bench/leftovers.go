@@ -25,17 +25,6 @@ type hostState struct {
 	hosts    map[int]bool    // its processes
 }
 
-// moduleHosts are the live processes of the module host binary hostBin.
-func moduleHosts(hostBin string) []procfs.Proc {
-	var out []procfs.Proc
-	for _, p := range procfs.All(func(_ int, exe string) bool { return exe == hostBin }) {
-		if !p.Zombie {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // createdDirs are the directories a run makes on the host and leaves empty:
 // cgroup parents (ctr puts containers in /NAMESPACE/ID), runc's state
 // directory and the runc shim's socket directory. Deepest first.
@@ -50,7 +39,7 @@ func createdDirs() []string {
 func snapshotHost(repo string, versions []string) hostState {
 	h := hostState{entries: map[string]bool{}, dirs: map[string]bool{}, benchDir: filepath.Join(repo, ".cache", "bench"),
 		hostBin: filepath.Join(repo, "bin", "wasmtee-module-host"), hosts: map[int]bool{}}
-	for _, p := range moduleHosts(h.hostBin) {
+	for _, p := range procfs.Running(h.hostBin) {
 		h.hosts[p.PID] = true
 	}
 	for _, d := range sharedDirs {
@@ -98,7 +87,7 @@ func (h hostState) cleanupAndCheck() []string {
 	}
 	// Module hosts run with / as their directory and name no daemon
 	// directory: they are found by their binary.
-	for _, p := range moduleHosts(h.hostBin) {
+	for _, p := range procfs.Running(h.hostBin) {
 		if !h.hosts[p.PID] {
 			found = append(found, "module host "+strconv.Itoa(p.PID)+" "+strings.Join(p.Argv, " "))
 		}

@@ -50,8 +50,8 @@ func waitGone(c *tc, exe string) {
 	deadline := time.Now().Add(leakGrace)
 	for {
 		var alive []string
-		for _, pid := range pidsOf(exe) {
-			alive = append(alive, "pid "+itoa(pid))
+		for _, p := range procfs.Running(exe) {
+			alive = append(alive, "pid "+itoa(p.PID))
 		}
 		if len(alive) == 0 {
 			return
@@ -61,17 +61,6 @@ func waitGone(c *tc, exe string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// pidsOf lists the live processes whose executable is exe.
-func pidsOf(exe string) []int {
-	var out []int
-	for _, p := range procfs.All(func(_ int, x string) bool { return x == exe }) {
-		if !p.Zombie {
-			out = append(out, p.PID)
-		}
-	}
-	return out
 }
 
 func copyFile(t *testing.T, src, dst string) {

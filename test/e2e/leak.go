@@ -132,15 +132,7 @@ type testingT interface {
 
 // ourProcs are the live (not zombie) processes whose executable is the shim
 // or the module host binary under test.
-func ourProcs() []procfs.Proc {
-	var out []procfs.Proc
-	for _, p := range procfs.All(func(_ int, exe string) bool { return exe == env.shim || exe == env.host }) {
-		if !p.Zombie {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func ourProcs() []procfs.Proc { return procfs.Running(env.shim, env.host) }
 
 // shimProcs are the live processes running the shim or module host binary under test, less those that
 // provably serve some other daemon (a developer's own, on a shared machine): a shim whose

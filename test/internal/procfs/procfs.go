@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,6 +58,18 @@ func All(keep func(pid int, exe string) bool) []Proc {
 		root, _ := os.Readlink(dir + "/root")
 		p.Root = strings.TrimSuffix(root, " (deleted)")
 		out = append(out, p)
+	}
+	return out
+}
+
+// Running are the live (not zombie) processes whose executable is one of
+// exes.
+func Running(exes ...string) []Proc {
+	var out []Proc
+	for _, p := range All(func(_ int, exe string) bool { return slices.Contains(exes, exe) }) {
+		if !p.Zombie {
+			out = append(out, p)
+		}
 	}
 	return out
 }

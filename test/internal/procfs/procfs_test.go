@@ -46,6 +46,26 @@ func TestAllFindsThisProcess(t *testing.T) {
 	}
 }
 
+func TestRunningFindsThisProcess(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range Running("/nonexistent", exe) {
+		if p.Exe != exe || p.Zombie {
+			t.Errorf("Running(%s) kept %+v", exe, p)
+		}
+		found = found || p.PID == os.Getpid()
+	}
+	if !found {
+		t.Errorf("Running(%s) misses this process", exe)
+	}
+	if got := Running(); len(got) != 0 {
+		t.Errorf("Running() = %v, want none", got)
+	}
+}
+
 func TestModuleHost(t *testing.T) {
 	for _, tc := range []struct {
 		p      Proc
