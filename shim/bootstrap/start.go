@@ -87,18 +87,14 @@ func group(id string) string {
 
 // startServer starts the serving shim on the listening socket (its fd 3),
 // in its own process group so that signals to containerd's do not reach it.
+// It inherits this process's working directory, the bundle.
 func startServer(p string, f flags, socket *os.File) error {
-	cwd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
 	args := []string{"-namespace", f.namespace, "-id", f.id, "-address", f.address}
 	if f.debug {
 		args = append(args, "-debug")
 	}
 	cmd := exec.Command(p, args...)
 	cmd.Args[0] = ServerBinary
-	cmd.Dir = cwd
 	cmd.ExtraFiles = []*os.File{socket}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
