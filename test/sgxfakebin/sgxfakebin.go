@@ -10,8 +10,8 @@ import (
 	"sync"
 )
 
-// Package is the fake's import path.
-const Package = "github.com/wasmtee/wasmtee/test/sgxfake"
+// pkg is the fake's import path.
+const pkg = "github.com/wasmtee/wasmtee/test/sgxfake"
 
 var build struct {
 	once sync.Once
@@ -20,15 +20,15 @@ var build struct {
 	err  error
 }
 
-// Built returns the fake's binary, building it into a temporary directory
+// built returns the fake's binary, building it into a temporary directory
 // the first time it is called.
-func Built() (string, error) {
+func built() (string, error) {
 	build.once.Do(func() {
 		if build.dir, build.err = os.MkdirTemp("", "sgxfake-build-"); build.err != nil {
 			return
 		}
 		exe := filepath.Join(build.dir, "sgxfake")
-		if out, err := exec.Command("go", "build", "-o", exe, Package).CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-o", exe, pkg).CombinedOutput(); err != nil {
 			build.err = fmt.Errorf("build the Gramine test double: %w\n%s", err, out)
 			return
 		}
@@ -48,17 +48,17 @@ func Cleanup() {
 // path): a hard link, or a copy where one cannot be made (another file
 // system).
 func Install(exe string) error {
-	built, err := Built()
+	bin, err := built()
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(exe), 0o755); err != nil {
 		return err
 	}
-	if os.Link(built, exe) == nil {
+	if os.Link(bin, exe) == nil {
 		return nil
 	}
-	data, err := os.ReadFile(built)
+	data, err := os.ReadFile(bin)
 	if err != nil {
 		return err
 	}
