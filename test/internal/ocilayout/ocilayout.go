@@ -44,7 +44,7 @@ type Image struct {
 // Write writes im to the tar file out. index.json points straight at the
 // manifest.
 func Write(out string, im Image) error {
-	layer, err := Tar(im.Layer)
+	layer, err := tarOf(im.Layer)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func Write(out string, im Image) error {
 	for _, b := range [][]byte{config, manifest, gz.Bytes()} {
 		files = append(files, File{Name: "blobs/sha256/" + digest.FromBytes(b).Encoded(), Data: b})
 	}
-	img, err := Tar(files)
+	img, err := tarOf(files)
 	if err != nil {
 		return err
 	}
@@ -104,8 +104,8 @@ func descriptor(mediaType string, b []byte) ocispec.Descriptor {
 	return ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(b), Size: int64(len(b))}
 }
 
-// Tar is a tar (PAX) of files, in their order.
-func Tar(files []File) ([]byte, error) {
+// tarOf is a tar (PAX) of files, in their order.
+func tarOf(files []File) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
