@@ -30,7 +30,7 @@ type daemon struct {
 	mounts0 map[string]bool  // mounts under dir right after start (expected: none)
 	// mountinfo is the mount table the daemon and its shims mount in: this
 	// process's, or the daemon's own for one in a mount namespace of its
-	// own (startCgroupV2Daemon).
+	// own (CONTAINERD_CGROUP_V2, TestCgroupV2).
 	mountinfo string
 }
 
@@ -80,8 +80,26 @@ func startDaemonIn(version, dir string, extra []string) *daemon {
 		return d
 	}
 	d.sock = sock
+	d.mountinfo = daemonMountinfo(d.dir)
 	d.mounts0 = procfs.MountsUnder(d.mountinfo, d.dir)
 	return d
+}
+
+// daemonMountinfo is the mountinfo of the daemon of dir (its pid in
+// dir/containerd.pid) if it runs in another mount namespace than this
+// process, else (or if that cannot be read) SelfMountinfo.
+func daemonMountinfo(dir string) string {
+	pid, err := os.ReadFile(filepath.Join(dir, "containerd.pid"))
+	if err != nil {
+		return procfs.SelfMountinfo
+	}
+	proc := "/proc/" + strings.TrimSpace(string(pid))
+	self, err1 := os.Readlink("/proc/self/ns/mnt")
+	ns, err2 := os.Readlink(proc + "/ns/mnt")
+	if err1 != nil || err2 != nil || ns == self {
+		return procfs.SelfMountinfo
+	}
+	return proc + "/mountinfo"
 }
 
 func (d *daemon) stop() error {
