@@ -16,7 +16,8 @@ var ErrModuleNotFound = errors.New("module not found")
 // runtime at a host file; an absolute symlink as the last component is
 // read as the container sees it (relative to rootfs).
 func OpenModule(rootfs, guestPath string) (*os.File, error) {
-	return openInRootfs(rootfs, guestPath)
+	f, _, err := openResolved(rootfs, guestPath)
+	return f, err
 }
 
 // openStrict opens guestPath inside root, which refuses every symlink

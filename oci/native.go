@@ -65,19 +65,13 @@ func candidates(arg0, cwd string, env []string) []string {
 	return out
 }
 
-// openInRootfs is openStrict that also follows absolute symlinks in the
+// openResolved is openStrict that also follows absolute symlinks in the
 // last path component as the container would see them (busybox images link
 // /bin/sleep to /bin/busybox), still never leaving rootfs: every open and
 // every readlink goes through one os.Root, so no host symlink is followed
-// or read.
-func openInRootfs(rootfs, p string) (*os.File, error) {
-	f, _, err := openResolved(rootfs, p)
-	return f, err
-}
-
-// openResolved is openInRootfs that also returns the path, relative to
-// rootfs, that it opened in the end (after absolute symlinks; relative
-// ones inside it are left to the kernel).
+// or read. It also returns the path, relative to rootfs, that it opened in
+// the end (after absolute symlinks; relative ones inside it are left to
+// the kernel).
 func openResolved(rootfs, p string) (*os.File, string, error) {
 	root, err := os.OpenRoot(rootfs)
 	if err != nil {
@@ -86,11 +80,12 @@ func openResolved(rootfs, p string) (*os.File, string, error) {
 	defer root.Close()
 	orig := p
 	for hops := 0; ; hops++ {
+		rel := strings.TrimPrefix(path.Clean("/"+p), "/")
 		f, err := openStrict(root, p)
 		if err == nil {
-			return f, strings.TrimPrefix(path.Clean("/"+p), "/"), nil
+			return f, rel, nil
 		}
-		target, lerr := root.Readlink(strings.TrimPrefix(path.Clean("/"+p), "/"))
+		target, lerr := root.Readlink(rel)
 		if hops == 8 || lerr != nil || !path.IsAbs(target) {
 			if p != orig {
 				why := strings.TrimPrefix(err.Error(), ErrModuleNotFound.Error()+": ")
