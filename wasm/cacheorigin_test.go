@@ -10,7 +10,7 @@ import (
 // A module's digest filed under its file's identity spares the hash of a
 // later load; an entry that does not verify, or a digest that does not
 // match the bytes when they are compiled anyway, is not used.
-func TestLoadFromOrigin(t *testing.T) {
+func TestLoadOrigin(t *testing.T) {
 	a := wat(t, `(module (func (export "_start")))`)
 	b := wat(t, `(module (memory 1) (func (export "_start")))`)
 	c, err := OpenCache(t.TempDir(), 0)
@@ -20,15 +20,15 @@ func TestLoadFromOrigin(t *testing.T) {
 	e := NewEngine()
 	const origin = "/layers/1/fs\x00m.wasm\x0042\x00100\x001\x002"
 
-	l, err := LoadFrom(e, a, c, LoadOptions{Origin: origin})
+	l, err := Load(e, a, c, LoadOptions{Origin: origin})
 	if err != nil || l.Source != FromCompile || l.DigestKnown || l.Digest != sha256.Sum256(a) {
 		t.Fatalf("first load: %+v, %v", l, err)
 	}
-	l, err = LoadFrom(e, a, c, LoadOptions{Origin: origin})
+	l, err = Load(e, a, c, LoadOptions{Origin: origin})
 	if err != nil || l.Source != FromCache || !l.DigestKnown || l.Digest != sha256.Sum256(a) {
 		t.Fatalf("second load: %+v, %v", l, err)
 	}
-	if l, err = LoadFrom(e, a, c, LoadOptions{}); err != nil || l.DigestKnown {
+	if l, err = Load(e, a, c, LoadOptions{}); err != nil || l.DigestKnown {
 		t.Fatalf("load without an origin: %+v, %v", l, err)
 	}
 
@@ -42,7 +42,7 @@ func TestLoadFromOrigin(t *testing.T) {
 	if err := os.WriteFile(p, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if l, err = LoadFrom(e, a, c, LoadOptions{Origin: origin}); err != nil || l.DigestKnown || l.Digest != sha256.Sum256(a) {
+	if l, err = Load(e, a, c, LoadOptions{Origin: origin}); err != nil || l.DigestKnown || l.Digest != sha256.Sum256(a) {
 		t.Fatalf("damaged entry: %+v, %v", l, err)
 	}
 
@@ -69,7 +69,7 @@ func TestLoadFromOrigin(t *testing.T) {
 	for _, f := range ents {
 		c.Remove(filepath.Base(f[:len(f)-len(cacheSuffix)]))
 	}
-	l, err = LoadFrom(e, a, c, LoadOptions{Origin: origin})
+	l, err = Load(e, a, c, LoadOptions{Origin: origin})
 	if err != nil || l.Source != FromCompile || l.DigestKnown || l.Digest != sha256.Sum256(a) {
 		t.Fatalf("stale filed digest: %+v, %v", l, err)
 	}

@@ -55,13 +55,7 @@ func CheckHeader(b []byte) error {
 	return nil
 }
 
-// Load returns the compiled form of wasm: from cache when an entry exists
-// and loads, otherwise by compiling (and then caching). cache may be nil.
-func Load(e *Engine, wasm []byte, cache *Cache) (*Loaded, error) {
-	return LoadFrom(e, wasm, cache, LoadOptions{})
-}
-
-// LoadOptions are LoadFrom's.
+// LoadOptions are Load's.
 type LoadOptions struct {
 	// Origin is the module file's identity (oci.ModuleOrigin.Key; "" for
 	// none): when the cache holds the digest of that file, the module is
@@ -74,8 +68,10 @@ type LoadOptions struct {
 	BeforeCompile func() error
 }
 
-// LoadFrom is Load with options.
-func LoadFrom(e *Engine, wasm []byte, cache *Cache, o LoadOptions) (*Loaded, error) {
+// Load returns the compiled form of wasm: from cache when an entry exists
+// and loads, otherwise by compiling (and then caching). cache may be nil;
+// o may be the zero LoadOptions.
+func Load(e *Engine, wasm []byte, cache *Cache, o LoadOptions) (*Loaded, error) {
 	if err := CheckHeader(wasm); err != nil {
 		return nil, err
 	}

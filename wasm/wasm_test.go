@@ -40,7 +40,7 @@ func workload(entry string) *oci.Workload {
 
 func run(t *testing.T, e *Engine, code []byte, w *oci.Workload) (int, error) {
 	t.Helper()
-	l, err := Load(e, code, nil)
+	l, err := Load(e, code, nil, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestCheckHeader(t *testing.T) {
 			t.Errorf("%q: got %v, want %v containing %q", tc.in, err, tc.kind, tc.msg)
 		}
 	}
-	if _, err := Load(NewEngine(), []byte("\x00asm\x01\x00\x00\x00\x01"), nil); !errors.Is(err, ErrInvalidModule) || !strings.Contains(err.Error(), "end-of-file") {
+	if _, err := Load(NewEngine(), []byte("\x00asm\x01\x00\x00\x00\x01"), nil, LoadOptions{}); !errors.Is(err, ErrInvalidModule) || !strings.Contains(err.Error(), "end-of-file") {
 		t.Errorf("truncated body: %v", err)
 	}
 }
@@ -139,14 +139,14 @@ func TestCompileCache(t *testing.T) {
 	}
 	code := wat(t, watExit42)
 	for i, want := range []Source{FromCompile, FromCache} {
-		l, err := Load(e, code, c)
+		l, err := Load(e, code, c, LoadOptions{})
 		if err != nil || l.Source != want || l.CacheErr != nil {
 			t.Fatalf("load %d: source %v err %v cacheErr %v, want %v", i, l.Source, err, l.CacheErr, want)
 		}
 	}
 	// A damaged entry is dropped and the module compiled again.
 	digest := [32]byte{}
-	l, _ := Load(e, code, c)
+	l, _ := Load(e, code, c, LoadOptions{})
 	digest = l.Digest
 	// Replace the file (as a planted entry would be), not rewrite it in
 	// place: earlier loads map it, and truncating a mapped file would
@@ -158,10 +158,10 @@ func TestCompileCache(t *testing.T) {
 	if err := os.Rename(tmp, c.Path(e.CacheKey(digest))); err != nil {
 		t.Fatal(err)
 	}
-	if l, err := Load(e, code, c); err != nil || l.Source != FromCompile {
+	if l, err := Load(e, code, c, LoadOptions{}); err != nil || l.Source != FromCompile {
 		t.Fatalf("after damage: source %v err %v, want compile", l.Source, err)
 	}
-	if l, err := Load(e, code, c); err != nil || l.Source != FromCache {
+	if l, err := Load(e, code, c, LoadOptions{}); err != nil || l.Source != FromCache {
 		t.Fatalf("after recompile: source %v err %v, want cache", l.Source, err)
 	}
 }
@@ -265,7 +265,7 @@ func TestEvidenceHostCall(t *testing.T) {
 		return append([]byte("evidence:"), nonce...), nil
 	}}
 	for entry, want := range map[string]int{"_start": 14, "small": 14, "bad": 10 + int(EvidenceBadArgs)} {
-		l, err := Load(e, wat(t, src), nil)
+		l, err := Load(e, wat(t, src), nil, LoadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

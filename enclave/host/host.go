@@ -86,7 +86,7 @@ func loadCode(req control.Request, code []byte, o wasm.LoadOptions, evidence was
 		}
 	}
 	engine := wasm.NewEngine()
-	loaded, err := wasm.LoadFrom(engine, code, cache, o)
+	loaded, err := wasm.Load(engine, code, cache, o)
 	if err != nil {
 		return nil, errReply(req.Workload.ModulePath, err)
 	}
