@@ -111,14 +111,18 @@ func (p *Producer) Quote(reportData [64]byte) ([]byte, string, [][]byte, error) 
 // if the file does not exist (see the package documentation); the key is
 // expanded from the seed when it is first used.
 func loadOrCreateSeed(path string) ([]byte, error) {
-	data, err := readKey(path)
+	seed, err := loadSeed(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		key, err := createKey(path)
-		if err != nil {
-			return nil, err
-		}
-		return key.Seed(), nil
+		return createKey(path)
 	}
+	return seed, err
+}
+
+// loadSeed reads the node key's seed from path, refusing a file that
+// others may read (see the package documentation). A missing file gives an
+// error that matches fs.ErrNotExist.
+func loadSeed(path string) ([]byte, error) {
+	data, err := readKey(path)
 	if err != nil {
 		return nil, err
 	}
@@ -127,21 +131,6 @@ func loadOrCreateSeed(path string) ([]byte, error) {
 		return nil, fmt.Errorf("node key %s: %w", path, err)
 	}
 	return seed, nil
-}
-
-// LoadKey reads the node key at path, refusing a file that others may read
-// (see the package documentation). A missing file gives an error that
-// matches fs.ErrNotExist.
-func LoadKey(path string) (ed25519.PrivateKey, error) {
-	data, err := readKey(path)
-	if err != nil {
-		return nil, err
-	}
-	key, err := ParseKey(data)
-	if err != nil {
-		return nil, fmt.Errorf("node key %s: %w", path, err)
-	}
-	return key, nil
 }
 
 // keyWhat names the node key in errors.
@@ -226,10 +215,10 @@ func MarshalKey(key ed25519.PrivateKey) ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: der}), nil
 }
 
-// createKey generates a key and publishes it at path (keyfile.Publish),
-// so that of concurrent creators exactly one wins and the others load its
-// key.
-func createKey(path string) (ed25519.PrivateKey, error) {
+// createKey generates a key, publishes it at path (keyfile.Publish) and
+// returns its seed. Of concurrent creators exactly one wins; the others
+// load its key.
+func createKey(path string) ([]byte, error) {
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate node key: %w", err)
@@ -241,9 +230,9 @@ func createKey(path string) (ed25519.PrivateKey, error) {
 	if err := keyfile.Publish(path, keyWhat, data); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			// Another process created it first: use its key.
-			return LoadKey(path)
+			return loadSeed(path)
 		}
 		return nil, err
 	}
-	return key, nil
+	return key.Seed(), nil
 }
