@@ -409,7 +409,7 @@ func (p doctorProbe) shimBinaries() doctorCheck {
 			return c
 		}
 	}
-	c.Status, c.Detail = doctorOK, "installed, with "+bootstrap.ServerBinary+" and "+hostBinary+" beside it"
+	c.Status, c.Detail = doctorOK, "installed, with "+serverBinary+" and "+hostBinary+" beside it"
 	return c
 }
 

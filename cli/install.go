@@ -355,7 +355,7 @@ func (o *installOptions) planBinaries() ([]*fileChange, error) {
 	var out []*fileChange
 	for _, b := range []struct{ what, src, name string }{
 		{"containerd shim", shim, shimBinary},
-		{"shim server", server, bootstrap.ServerBinary},
+		{"shim server", server, serverBinary},
 		{"module host", host, hostBinary},
 		{"wasmtee CLI", self, progName},
 	} {
