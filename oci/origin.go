@@ -2,6 +2,7 @@ package oci
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,11 +30,12 @@ func (o *ModuleOrigin) Key() string {
 	return fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d\x00%d", o.Layer, o.Path, o.Ino, o.Size, o.Mtime, o.Ctime)
 }
 
-// Matches reports whether st, the stat of an open module, is the file o
+// Matches reports whether fi, the stat of an open module, is the file o
 // names: the same inode, size and times (overlayfs reports a lower file's
 // own inode number and times; a copied-up one gets a new ctime).
-func (o *ModuleOrigin) Matches(st *syscall.Stat_t) bool {
-	return st.Ino == o.Ino && st.Size == o.Size && st.Mtim.Nano() == o.Mtime && st.Ctim.Nano() == o.Ctime
+func (o *ModuleOrigin) Matches(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Ino == o.Ino && st.Size == o.Size && st.Mtim.Nano() == o.Mtime && st.Ctim.Nano() == o.Ctime
 }
 
 // Mount is a rootfs mount as containerd passes it.
@@ -77,15 +79,15 @@ func OpenModuleOrigin(rootfs, guestPath string, layers []string) (*os.File, *Mod
 	if err != nil || len(layers) == 0 {
 		return f, nil, err
 	}
-	st, ok := statOf(f)
-	if !ok {
+	fi, err := f.Stat()
+	if err != nil {
 		return f, nil, nil
 	}
 	for _, l := range layers {
 		if !filepath.IsAbs(l) {
 			continue
 		}
-		if o := originIn(l, rel, st); o != nil {
+		if o := originIn(l, rel, fi); o != nil {
 			return f, o, nil
 		}
 	}
@@ -93,9 +95,9 @@ func OpenModuleOrigin(rootfs, guestPath string, layers []string) (*os.File, *Mod
 }
 
 // originIn is the origin of the file rel in layer if it is the open module
-// (st): same inode, size and times. Symlinks are followed only inside the
-// layer.
-func originIn(layer, rel string, st *syscall.Stat_t) *ModuleOrigin {
+// (module): same inode, size and times. Symlinks are followed only inside
+// the layer.
+func originIn(layer, rel string, module fs.FileInfo) *ModuleOrigin {
 	root, err := os.OpenRoot(layer)
 	if err != nil {
 		return nil
@@ -110,17 +112,8 @@ func originIn(layer, rel string, st *syscall.Stat_t) *ModuleOrigin {
 		return nil
 	}
 	o := &ModuleOrigin{Layer: layer, Path: rel, Ino: lst.Ino, Size: lst.Size, Mtime: lst.Mtim.Nano(), Ctime: lst.Ctim.Nano()}
-	if !o.Matches(st) {
+	if !o.Matches(module) {
 		return nil
 	}
 	return o
-}
-
-func statOf(f *os.File) (*syscall.Stat_t, bool) {
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, false
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return st, ok
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"syscall"
 
 	"github.com/wasmtee/wasmtee/enclave/control"
 	"github.com/wasmtee/wasmtee/oci"
@@ -63,11 +62,7 @@ func originKey(f *os.File, o *oci.ModuleOrigin) string {
 	if o == nil {
 		return ""
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		return ""
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || !o.Matches(st) {
+	if fi, err := f.Stat(); err != nil || !o.Matches(fi) {
 		return ""
 	}
 	return o.Key()
