@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 
@@ -43,26 +44,23 @@ func Main() {
 
 // load compiles (or loads from cache) the module and prepares its WASI view.
 func load(req control.Request, c *channel) (*wasm.Instance, control.Reply) {
-	f := os.NewFile(control.ModuleFD, "module")
-	o := wasm.LoadOptions{Origin: originKey(f, req.Workload.Origin)}
-	if req.AskBeforeCompile {
-		o.BeforeCompile = c.askCompile
-	}
-	code, err := mapModule(f)
+	code, fi, err := mapModule(os.NewFile(control.ModuleFD, "module"))
 	if err != nil {
 		return nil, control.Reply{Error: fmt.Sprintf("read module %s: %v", req.Workload.ModulePath, err)}
+	}
+	o := wasm.LoadOptions{Origin: originKey(fi, req.Workload.Origin)}
+	if req.AskBeforeCompile {
+		o.BeforeCompile = c.askCompile
 	}
 	return loadCode(req, code, o, c.askEvidence)
 }
 
 // originKey is the identity the module's digest may be filed under in the
 // compile cache: the image layer file the shim says the module is, if the
-// open module is that file (same inode, size and times), else "".
-func originKey(f *os.File, o *oci.ModuleOrigin) string {
-	if o == nil {
-		return ""
-	}
-	if fi, err := f.Stat(); err != nil || !o.Matches(fi) {
+// open module (whose stat is fi) is that file (same inode, size and
+// times), else "".
+func originKey(fi fs.FileInfo, o *oci.ModuleOrigin) string {
+	if o == nil || !o.Matches(fi) {
 		return ""
 	}
 	return o.Key()

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"io/fs"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -9,15 +10,17 @@ import (
 // mapModule maps the module file read-only and closes it: no copy of a
 // large module goes through the heap, and the pages are the page cache's.
 // The mapping lives as long as the module host (wasmtime copies what it
-// keeps). An empty file maps to an empty slice.
-func mapModule(f *os.File) ([]byte, error) {
+// keeps). An empty file maps to an empty slice. It also returns the
+// file's stat, which it takes for the size.
+func mapModule(f *os.File) ([]byte, fs.FileInfo, error) {
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if st.Size() == 0 {
-		return []byte{}, nil
+		return []byte{}, st, nil
 	}
-	return unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_PRIVATE)
+	code, err := unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_PRIVATE)
+	return code, st, err
 }

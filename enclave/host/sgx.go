@@ -108,7 +108,7 @@ func (h *sgxHost) load(req control.Request, modulePath, root string) (*wasm.Inst
 	if err != nil {
 		return nil, control.Reply{Error: fmt.Sprintf("read module %s (in the enclave: %s): %v", req.Workload.ModulePath, modulePath, err)}
 	}
-	code, err := mapModule(f)
+	code, _, err := mapModule(f)
 	if err != nil {
 		return nil, control.Reply{Error: fmt.Sprintf("read module %s (in the enclave: %s): %v", req.Workload.ModulePath, modulePath, err)}
 	}
