@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -94,11 +95,13 @@ func (d *daemon) checkLeaks(t testingT, before snapshot, ids []string) {
 	t.Helper()
 	pollLeftovers(t, "containerd "+d.version, func() ([]string, func() error) {
 		found, pids, mounts := d.leaks(before, ids)
-		return found, func() error { d.forceCleanup(before, ids, pids, mounts); return nil }
+		return found, func() error { return d.forceCleanup(before, ids, pids, mounts) }
 	})
 }
 
-func (d *daemon) forceCleanup(before snapshot, ids []string, pids []int, mounts []string) {
+// forceCleanup removes what a test left; it returns what it could not
+// remove of the task bundles.
+func (d *daemon) forceCleanup(before snapshot, ids []string, pids []int, mounts []string) error {
 	for _, id := range ids {
 		d.ctr(20*time.Second, "task", "kill", "-s", "SIGKILL", id)
 		d.ctr(20*time.Second, "task", "delete", "-f", id)
@@ -108,8 +111,11 @@ func (d *daemon) forceCleanup(before snapshot, ids []string, pids []int, mounts 
 	}
 	killAll(pids)
 	unmountAll(mounts)
+	// As forceCRICleanup: removeTree never deletes through a rootfs still
+	// mounted in a bundle.
+	var errs []error
 	for n := range dirNames(d.taskStateDir()) {
-		os.RemoveAll(filepath.Join(d.taskStateDir(), n))
+		errs = append(errs, removeTree(filepath.Join(d.taskStateDir(), n)))
 	}
 	for n := range dirNames(fifoDir) {
 		if !before.fifos[n] {
@@ -121,6 +127,7 @@ func (d *daemon) forceCleanup(before snapshot, ids []string, pids []int, mounts 
 			os.Remove(filepath.Join(socketDir, n))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // testingT is the part of *testing.T the leak check needs.
