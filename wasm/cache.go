@@ -107,9 +107,15 @@ func (c *Cache) trim() error {
 		size  int64
 		mtime time.Time
 	}
-	var files []file
+	var files, digests []file
 	var total int64
 	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), originSuffix) {
+			if info, err := e.Info(); err == nil {
+				digests = append(digests, file{filepath.Join(c.Dir, e.Name()), info.Size(), info.ModTime()})
+			}
+			continue
+		}
 		if !strings.HasSuffix(e.Name(), cacheSuffix) {
 			continue
 		}
@@ -130,6 +136,13 @@ func (c *Cache) trim() error {
 			c.Remove(strings.TrimSuffix(filepath.Base(files[i].path), cacheSuffix))
 			total -= files[i].size
 		}
+	}
+	// Filed module digests (cacheorigin.go) are one small file per image
+	// layer file seen: keep the newest maxOriginEntries. A dropped one
+	// costs its module one hash at its next start, which files it again.
+	sort.Slice(digests, func(i, j int) bool { return digests[i].mtime.After(digests[j].mtime) })
+	for _, d := range digests[min(len(digests), maxOriginEntries):] {
+		os.Remove(d.path)
 	}
 	return nil
 }

@@ -10,6 +10,9 @@ import (
 
 const originSuffix = ".digest"
 
+// maxOriginEntries bounds the filed digests the cache keeps (see trim).
+const maxOriginEntries = 4096
+
 // The digest of a module file, filed under the file's identity (an image
 // layer file's path, inode, size, mtime and ctime: oci.ModuleOrigin.Key).
 // Like the artifacts' stamps, an entry is only as good as that identity:

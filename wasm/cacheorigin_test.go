@@ -2,9 +2,11 @@ package wasm
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // A module's digest filed under its file's identity spares the hash of a
@@ -75,5 +77,39 @@ func TestLoadOrigin(t *testing.T) {
 	}
 	if d, ok := c.OriginDigest(origin); !ok || d != sha256.Sum256(a) {
 		t.Errorf("after the compile, the filed digest is %x (%v), want the module's", d, ok)
+	}
+}
+
+// Filed digests are bounded: a trim keeps the newest maxOriginEntries.
+func TestOriginDigestsTrimmed(t *testing.T) {
+	c, err := OpenCache(t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Now().Add(-time.Hour)
+	n := maxOriginEntries + 3
+	for i := 0; i < n; i++ {
+		o := fmt.Sprintf("layer-file-%d", i)
+		if err := c.StoreOriginDigest(o, [32]byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		ts := base.Add(time.Duration(i) * time.Second)
+		os.Chtimes(c.originPath(o), ts, ts)
+	}
+	if err := c.Store("k", []byte("artifact")); err != nil { // trims
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, ok := c.OriginDigest(fmt.Sprintf("layer-file-%d", i)); ok {
+			t.Errorf("oldest digest %d kept past the bound", i)
+		}
+	}
+	for _, i := range []int{3, n - 1} {
+		if _, ok := c.OriginDigest(fmt.Sprintf("layer-file-%d", i)); !ok {
+			t.Errorf("digest %d dropped within the bound", i)
+		}
+	}
+	if _, ok := c.Lookup("k"); !ok {
+		t.Error("the artifact was dropped")
 	}
 }
