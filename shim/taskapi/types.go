@@ -1,0 +1,135 @@
+package taskapi
+
+import "google.golang.org/protobuf/encoding/protowire"
+
+// Any is google.protobuf.Any: a message of another type, named by TypeURL
+// and encoded in Value.
+type Any struct {
+	TypeURL string
+	Value   []byte
+}
+
+// appendTo appends a's fields (type_url = 1, value = 2).
+func (a *Any) appendTo(b []byte) []byte {
+	b = appendString(b, 1, a.TypeURL)
+	return appendBytes(b, 2, a.Value)
+}
+
+// decode merges the encoded Any b into a.
+func (a *Any) decode(b []byte) error {
+	return eachField(b, func(f field) error {
+		switch f.num {
+		case 1:
+			return f.str(&a.TypeURL)
+		case 2:
+			return f.bytes(&a.Value)
+		}
+		return nil
+	})
+}
+
+// appendAny appends Any field num, omitted when a is nil.
+func appendAny(b []byte, num protowire.Number, a *Any) []byte {
+	if a == nil {
+		return b
+	}
+	return appendMessage(b, num, a.appendTo)
+}
+
+// anyField decodes an Any field into *dst, merging into an Any already
+// there as proto does for a repeated singular message field.
+func (f field) anyField(dst **Any) error {
+	if !f.isBytes() {
+		return nil
+	}
+	if *dst == nil {
+		*dst = &Any{}
+	}
+	return (*dst).decode(f.b)
+}
+
+// Mount is containerd.types.Mount: a filesystem mount.
+type Mount struct {
+	Type    string
+	Source  string
+	Target  string
+	Options []string
+}
+
+// appendTo appends m's fields (type = 1, source = 2, target = 3,
+// options = 4).
+func (m *Mount) appendTo(b []byte) []byte {
+	b = appendString(b, 1, m.Type)
+	b = appendString(b, 2, m.Source)
+	b = appendString(b, 3, m.Target)
+	return appendStrings(b, 4, m.Options)
+}
+
+// decode merges the encoded Mount b into m.
+func (m *Mount) decode(b []byte) error {
+	return eachField(b, func(f field) error {
+		switch f.num {
+		case 1:
+			return f.str(&m.Type)
+		case 2:
+			return f.str(&m.Source)
+		case 3:
+			return f.str(&m.Target)
+		case 4:
+			return f.strs(&m.Options)
+		}
+		return nil
+	})
+}
+
+// appendMounts appends repeated Mount field num; a nil element is written
+// as an empty Mount.
+func appendMounts(b []byte, num protowire.Number, ms []*Mount) []byte {
+	for _, m := range ms {
+		if m == nil {
+			m = &Mount{}
+		}
+		b = appendMessage(b, num, m.appendTo)
+	}
+	return b
+}
+
+// mounts decodes one element of a repeated Mount field onto *dst.
+func (f field) mounts(dst *[]*Mount) error {
+	if !f.isBytes() {
+		return nil
+	}
+	m := &Mount{}
+	if err := m.decode(f.b); err != nil {
+		return err
+	}
+	*dst = append(*dst, m)
+	return nil
+}
+
+// Status is containerd.v1.types.Status, the state of a task or process.
+type Status int32
+
+// The task statuses, with containerd's enum values.
+const (
+	StatusUnknown Status = 0
+	StatusCreated Status = 1
+	StatusRunning Status = 2
+	StatusStopped Status = 3
+	StatusPaused  Status = 4
+	StatusPausing Status = 5
+)
+
+// appendStatus appends enum field num, omitted when StatusUnknown.
+func appendStatus(b []byte, num protowire.Number, s Status) []byte {
+	return appendVarint(b, num, uint64(int64(s)))
+}
+
+// status decodes an enum field into *dst, truncating to int32 as proto
+// does.
+func (f field) status(dst *Status) error {
+	if f.isVarint() {
+		*dst = Status(int32(f.u))
+	}
+	return nil
+}
