@@ -17,6 +17,7 @@
 // Encoding omits proto3 zero scalars and nil messages. A time.Time field is
 // always encoded as a google.protobuf.Timestamp, the zero time included,
 // as containerd's protobuf.ToTimestamp followed by proto.Marshal does.
+// A message whose fields are all zero encodes as nil, the empty encoding.
 // Strings are written as given: the caller must pass valid UTF-8, since
 // the official decoder rejects a message with an invalid string.
 package taskapi

@@ -11,6 +11,15 @@ type Event interface {
 	Topic() string
 }
 
+// The events the shim publishes.
+var (
+	_ Event = (*TaskCreate)(nil)
+	_ Event = (*TaskStart)(nil)
+	_ Event = (*TaskDelete)(nil)
+	_ Event = (*TaskExit)(nil)
+	_ Event = (*TaskOOM)(nil)
+)
+
 // The events' topics, as containerd's runtime package names them.
 const (
 	topicTaskCreate = "/tasks/create"

@@ -134,13 +134,15 @@ func TestRequestUnknownFields(t *testing.T) {
 		0xc1, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, // field 24 fixed64
 		0xcb, 0x01, 0x08, 0x01, 0xcc, 0x01, // field 25 group holding a varint
 		0x18, 0x09, // field 3 again: the last value wins
-		0x22, 0x00, // field 4 (bool) with the wrong wire type: skipped
+		0x20, 0x01, // field 4 (bool) true
+		0x22, 0x00, // field 4 with the wrong wire type: skipped, not false
+		0x0d, 0, 0, 0, 0, // field 1 (string) with the wrong wire type: skipped
 	)
 	var got KillRequest
 	if err := got.Unmarshal(b); err != nil {
 		t.Fatal(err)
 	}
-	if want := (KillRequest{ID: "id", Signal: 9}); got != want {
+	if want := (KillRequest{ID: "id", Signal: 9, All: true}); got != want {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package taskapi
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -129,6 +130,25 @@ func TestStatusValues(t *testing.T) {
 		var got task.StateResponse
 		if err := proto.Unmarshal(b, &got); err != nil || got.Status != want {
 			t.Errorf("%v decoded as %v (%v)", want, got.Status, err)
+		}
+	}
+}
+
+// TestStatusOutOfRange checks that status values containerd does not
+// define (proto3 enums are open) and negative ones survive both ways.
+func TestStatusOutOfRange(t *testing.T) {
+	for _, s := range []int32{-1, 6, 1000, math.MaxInt32, math.MinInt32} {
+		var got task.StateResponse
+		if err := proto.Unmarshal((&StateResponse{Status: Status(s)}).Marshal(), &got); err != nil || int32(got.Status) != s {
+			t.Errorf("ours -> official: %d decoded as %d (%v)", s, got.Status, err)
+		}
+		b, err := proto.Marshal(&task.StateResponse{Status: tasktypes.Status(s)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back StateResponse
+		if err := back.Unmarshal(b); err != nil || int32(back.Status) != s {
+			t.Errorf("official -> ours: %d decoded as %d (%v)", s, back.Status, err)
 		}
 	}
 }
