@@ -1,0 +1,50 @@
+package taskapi
+
+// Marshal encodes a as a message of its own (google.protobuf.Any).
+func (a *Any) Marshal() []byte { return a.appendTo(nil) }
+
+// UnmarshalAny decodes an encoded google.protobuf.Any, as "shim start"
+// receives the runtime options on its stdin.
+func UnmarshalAny(b []byte) (*Any, error) {
+	var a Any
+	if err := a.decode(b); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// RuntimeOptions is runtimeoptions.v1.Options, the options containerd
+// passes a shim for a runtime handler's options table: a TOML body, or the
+// path of a TOML file.
+type RuntimeOptions struct {
+	TypeURL    string
+	ConfigPath string
+	ConfigBody []byte
+}
+
+// Marshal encodes m.
+func (m *RuntimeOptions) Marshal() []byte {
+	b := appendString(nil, 1, m.TypeURL)
+	b = appendString(b, 2, m.ConfigPath)
+	return appendBytes(b, 3, m.ConfigBody)
+}
+
+// UnmarshalRuntimeOptions decodes runtimeoptions.v1.Options.
+func UnmarshalRuntimeOptions(b []byte) (*RuntimeOptions, error) {
+	var m RuntimeOptions
+	err := eachField(b, func(f field) error {
+		switch f.num {
+		case 1:
+			return f.str(&m.TypeURL)
+		case 2:
+			return f.str(&m.ConfigPath)
+		case 3:
+			return f.bytes(&m.ConfigBody)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
