@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	runtimeoptions "github.com/containerd/containerd/api/types/runtimeoptions/v1"
+	"github.com/containerd/containerd/api/types/task"
 	"github.com/containerd/containerd/protobuf"
 	"google.golang.org/protobuf/proto"
 )
@@ -39,5 +40,14 @@ func TestRuntimeOptionsCompat(t *testing.T) {
 	}
 	if _, err := UnmarshalRuntimeOptions([]byte{0x12, 0x01, 0xff}); err == nil {
 		t.Fatal("invalid UTF-8 in config_path decoded")
+	}
+}
+
+// TestStatusNames: Status.String gives the generated enum's names.
+func TestStatusNames(t *testing.T) {
+	for v, name := range task.Status_name {
+		if got := Status(v).String(); got != name {
+			t.Errorf("Status(%d) = %q, want %q", v, got, name)
+		}
 	}
 }

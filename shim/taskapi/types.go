@@ -1,6 +1,10 @@
 package taskapi
 
-import "google.golang.org/protobuf/encoding/protowire"
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
 
 // Any is google.protobuf.Any: a message of another type, named by TypeURL
 // and encoded in Value.
@@ -132,4 +136,23 @@ func (f field) status(dst *Status) error {
 		*dst = Status(int32(f.u))
 	}
 	return nil
+}
+
+// String is the status's name in the proto enum (CREATED, RUNNING, ...).
+func (s Status) String() string {
+	switch s {
+	case StatusUnknown:
+		return "UNKNOWN"
+	case StatusCreated:
+		return "CREATED"
+	case StatusRunning:
+		return "RUNNING"
+	case StatusStopped:
+		return "STOPPED"
+	case StatusPaused:
+		return "PAUSED"
+	case StatusPausing:
+		return "PAUSING"
+	}
+	return fmt.Sprintf("Status(%d)", int32(s))
 }
