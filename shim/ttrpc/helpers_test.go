@@ -34,7 +34,17 @@ func serve(t *testing.T, s *Server) string {
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(l) }()
 	t.Cleanup(func() {
-		s.Close()
+		closed := make(chan struct{})
+		go func() {
+			s.Close()
+			close(closed)
+		}()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Error("Close did not return")
+			return
+		}
 		select {
 		case err := <-errc:
 			if !errors.Is(err, ErrServerClosed) {
@@ -265,3 +275,5 @@ func (g *gate) waitEntered(t *testing.T) {
 		t.Fatal("handler not entered")
 	}
 }
+
+func listenUnix(path string) (net.Listener, error) { return net.Listen("unix", path) }
