@@ -3,10 +3,12 @@
 package ttrpc
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,4 +130,35 @@ func copyFile(dst string) error {
 		return err
 	}
 	return errors.Join(out.Close(), os.Chmod(dst, 0o755))
+}
+
+// TestNonUnixConnectionRefused checks a connection whose peer credentials
+// cannot be read (TCP) is closed without an answer.
+func TestNonUnixConnectionRefused(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skip(err)
+	}
+	s := NewServer()
+	s.Register(testService, testMethods())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(l) }()
+	defer func() {
+		s.Close()
+		if err := <-served; !errors.Is(err, ErrServerClosed) {
+			t.Errorf("Serve returned %v", err)
+		}
+	}()
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	writeFrame(nc, 1, typeRequest, 0, appendRequest(nil, &request{service: testService, method: "Upper"}))
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, _, err = readFrame(bufio.NewReader(nc))
+	var ne net.Error
+	if err == nil || errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("a TCP peer got %v, want the connection closed", err)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -17,7 +18,9 @@ var ErrServerClosed = errors.New("ttrpc: server closed")
 // is answered as Unknown with err.Error() as the message.
 //
 // ctx carries the request's metadata (Metadata) and, if the caller set
-// one, its deadline; it is also canceled when the connection ends.
+// one, its deadline; it is also canceled when the connection ends (the
+// peer went away, or Close, or Shutdown's ctx ended). As in
+// containerd/ttrpc, a panic in a Method is not recovered.
 type Method func(ctx context.Context, req []byte) ([]byte, error)
 
 // Server serves unary ttrpc calls on unix sockets.
@@ -82,7 +85,8 @@ func (s *Server) lookup(service, method string) (Method, *Status) {
 // connection: frames are read in one goroutine, each request runs in its
 // own goroutine, responses are written one at a time. Peers are checked
 // with SO_PEERCRED: only uid 0 or this process's effective uid may connect;
-// others are closed at once.
+// others are closed at once, as are connections that are not unix sockets.
+// Serve may be called for several listeners at once.
 func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
@@ -106,8 +110,8 @@ func (s *Server) Serve(l net.Listener) error {
 			if s.isClosed() {
 				return ErrServerClosed
 			}
-			if te, ok := err.(interface{ Temporary() bool }); ok && te.Temporary() {
-				// Out of file descriptors and the like: wait, then retry.
+			if transient(err) {
+				// Out of file descriptors or memory: wait, then retry.
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				time.Sleep(backoff)
 				continue
@@ -126,6 +130,13 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		go c.serve()
 	}
+}
+
+// transient reports whether an accept error may pass: the process or
+// system is out of file descriptors or memory for now.
+func transient(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)
 }
 
 func (s *Server) isClosed() bool {
