@@ -7,25 +7,24 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/containerd/containerd/errdefs"
-	"github.com/containerd/ttrpc"
-	"google.golang.org/protobuf/types/known/wrapperspb"
-
 	"github.com/wasmtee/wasmtee/enclave/evidence"
 	"github.com/wasmtee/wasmtee/shim/api"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
+	"github.com/wasmtee/wasmtee/shim/ttrpc"
 )
 
 // registerAttest serves api.AttestService (`wasmtee attest` calls it).
+// Its request and answer are JSON in a google.protobuf.BytesValue.
 func (s *service) registerAttest(server *ttrpc.Server) {
 	server.Register(api.AttestService, map[string]ttrpc.Method{
-		api.AttestMethod: func(ctx context.Context, unmarshal func(interface{}) error) (interface{}, error) {
-			var in wrapperspb.BytesValue
-			if err := unmarshal(&in); err != nil {
-				return nil, err
+		api.AttestMethod: func(ctx context.Context, b []byte) ([]byte, error) {
+			in, err := taskapi.UnmarshalBytesValue(b)
+			if err != nil {
+				return nil, toStatus(fmt.Errorf("%w: malformed request: %v", errInvalid, err))
 			}
 			var req api.AttestRequest
 			resp := api.AttestResponse{}
-			if err := json.Unmarshal(in.Value, &req); err != nil {
+			if err := json.Unmarshal(in, &req); err != nil {
 				resp.Error = "bad request: " + err.Error()
 			} else if c, err := s.get(req.ContainerID); err != nil || c.ns != req.Namespace {
 				resp.NotHere = true
@@ -37,9 +36,9 @@ func (s *service) registerAttest(server *ttrpc.Server) {
 			}
 			out, err := json.Marshal(resp)
 			if err != nil {
-				return nil, err
+				return nil, toStatus(err)
 			}
-			return &wrapperspb.BytesValue{Value: out}, nil
+			return taskapi.MarshalBytesValue(out), nil
 		},
 	})
 }
@@ -53,7 +52,7 @@ func (s *service) evidenceFor(id string, nonce, publicKey []byte) ([]byte, error
 		return nil, err
 	}
 	if c.attest == nil {
-		return nil, fmt.Errorf("container %s has no attestation (it is not a wasm module): %w", id, errdefs.ErrFailedPrecondition)
+		return nil, fmt.Errorf("container %s has no attestation (it is not a wasm module): %w", id, errPrecondition)
 	}
 	if c.attest.remote != nil {
 		return c.attest.fromHost(id, nonce, publicKey)

@@ -23,8 +23,9 @@ type cgroup interface {
 	remove() error
 	// update applies new resource limits (in-place resize).
 	update(res *specs.LinuxResources) error
-	// raw is the cgroups library's handle, for the OOM watchers.
-	raw() any
+	// watchOOM calls notify each time the kernel's OOM killer acts in the
+	// cgroup, until stop is called or the cgroup is removed.
+	watchOOM(notify func()) (stop func(), err error)
 }
 
 // newCgroup creates the cgroup at path (linux.cgroupsPath) with the spec's
@@ -118,7 +119,6 @@ func (g v1group) update(res *specs.LinuxResources) error {
 	}
 	return g.cg.Update(res)
 }
-func (g v1group) raw() any { return g.cg }
 
 // unifiedMount is where a cgroup v2 host mounts its hierarchy.
 const unifiedMount = "/sys/fs/cgroup"
@@ -141,7 +141,6 @@ func newV2group(mount, path string, res *specs.LinuxResources) (v2group, error) 
 func (g v2group) update(res *specs.LinuxResources) error {
 	return g.m.Update(cgroup2.ToResources(res))
 }
-func (g v2group) raw() any { return g.m }
 
 func (g v2group) add(pid int) error { return g.m.AddProc(uint64(pid)) }
 

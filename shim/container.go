@@ -6,7 +6,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/containerd/containerd/api/types/task"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // moduleHost is the protected process that hosts one container's module,
@@ -34,18 +34,19 @@ type container struct {
 	rootfs  string       // mounted rootfs to unmount on delete, or ""
 	attest  *attestation // nil when not a wasm module
 	stdPath stdioPaths
+	stopOOM func() // ends the OOM watch; nil when there is none
 
 	// mu orders Start against the exit handler, so that TaskStart is
 	// published before TaskExit.
 	mu      sync.Mutex
-	status  task.Status
+	status  taskapi.Status
 	exitErr int
 	exitAt  time.Time
 	// exited is closed once the exit is recorded and TaskExit is queued.
 	exited chan struct{}
 }
 
-func (c *container) state() (task.Status, int, time.Time) {
+func (c *container) state() (taskapi.Status, int, time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.status, c.exitErr, c.exitAt

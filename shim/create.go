@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 
-	eventstypes "github.com/containerd/containerd/api/events"
-	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
-	"github.com/containerd/containerd/api/types/task"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 
 	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/enclave/tee"
@@ -19,7 +17,7 @@ import (
 // container's module host, which compiles (or loads from cache) and checks
 // the module. A module that cannot run fails here, not at Start, and leaves
 // nothing behind.
-func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *taskAPI.CreateTaskResponse, retErr error) {
+func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *taskapi.CreateTaskResponse, retErr error) {
 	if r.Terminal {
 		return nil, fmt.Errorf("%w: terminal (tty) is not supported yet for wasm containers; run without -t", errNotImplemented)
 	}
@@ -40,7 +38,7 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 		id:      r.ID,
 		ns:      namespaceOf(ctx),
 		bundle:  r.Bundle,
-		status:  task.Status_CREATED,
+		status:  taskapi.StatusCreated,
 		exited:  make(chan struct{}),
 		stdPath: stdioPaths{stdin: r.Stdin, stdout: r.Stdout, stderr: r.Stderr},
 	}
@@ -78,10 +76,13 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 			return nil, err
 		}
 	}
-	if c.cgroup != nil && s.oom != nil {
-		if err := s.oom.Add(r.ID, c.cgroup.raw()); err != nil {
+	if c.cgroup != nil {
+		id := r.ID
+		stop, err := c.cgroup.watchOOM(func() { s.send(&taskapi.TaskOOM{ContainerID: id}) })
+		if err != nil {
 			logger(ctx, r.ID).WithError(err).Warn("watch for OOM kills")
 		}
+		c.stopOOM = stop
 	}
 	host := c.host
 	log := logger(ctx, r.ID)
@@ -93,21 +94,21 @@ func (s *service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 	s.mu.Lock()
 	s.containers[r.ID] = c
 	s.mu.Unlock()
-	s.send(&eventstypes.TaskCreate{
+	s.send(&taskapi.TaskCreate{
 		ContainerID: r.ID,
 		Bundle:      r.Bundle,
 		Rootfs:      r.Rootfs,
-		IO:          &eventstypes.TaskIO{Stdin: r.Stdin, Stdout: r.Stdout, Stderr: r.Stderr, Terminal: r.Terminal},
+		IO:          &taskapi.TaskIO{Stdin: r.Stdin, Stdout: r.Stdout, Stderr: r.Stderr, Terminal: r.Terminal},
 		Pid:         uint32(host.Pid()),
 	})
 	go s.watchExit(c)
-	return &taskAPI.CreateTaskResponse{Pid: uint32(host.Pid())}, nil
+	return &taskapi.CreateTaskResponse{Pid: uint32(host.Pid())}, nil
 }
 
 // launch maps the spec onto a workload, picks its TEE backend, and starts
 // the module host that loads the module; the launcher takes the launch
 // measurement once the module's digest is known.
-func (s *service) launch(ctx context.Context, c *container, r *taskAPI.CreateTaskRequest, spec *specs.Spec, opts *Options) (enclave.LoadInfo, error) {
+func (s *service) launch(ctx context.Context, c *container, r *taskapi.CreateTaskRequest, spec *specs.Spec, opts *Options) (enclave.LoadInfo, error) {
 	rootfs := filepath.Join(r.Bundle, "rootfs")
 	w, err := oci.Load(spec, rootfs)
 	if err != nil {
@@ -173,7 +174,7 @@ func (c *container) newCgroup(spec *specs.Spec) (err error) {
 // launchNative runs a container whose entrypoint is not a wasm module (a
 // pod's sidecar) through runc, which creates its cgroup; the shim only
 // reads and updates it.
-func (s *service) launchNative(ctx context.Context, c *container, r *taskAPI.CreateTaskRequest, spec *specs.Spec) (err error) {
+func (s *service) launchNative(ctx context.Context, c *container, r *taskapi.CreateTaskRequest, spec *specs.Spec) (err error) {
 	if err := privateSandboxNamespaces(r.Bundle, spec); err != nil {
 		return err
 	}
@@ -220,6 +221,9 @@ func (c *container) release(ctx context.Context) {
 	}
 	if c.stdio != nil {
 		c.stdio.close()
+	}
+	if c.stopOOM != nil {
+		c.stopOOM()
 	}
 	if c.cgroup != nil {
 		if err := c.cgroup.remove(); err != nil {

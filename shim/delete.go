@@ -7,17 +7,14 @@ import (
 	"path/filepath"
 	"syscall"
 
-	eventstypes "github.com/containerd/containerd/api/events"
-	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
-	"github.com/containerd/containerd/api/types/task"
-	"github.com/containerd/containerd/protobuf"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 
 	"github.com/wasmtee/wasmtee/shim/bootstrap"
 )
 
 // Delete removes a stopped (or never started) container and everything
 // Create set up for it.
-func (s *service) Delete(ctx context.Context, r *taskAPI.DeleteRequest) (*taskAPI.DeleteResponse, error) {
+func (s *service) Delete(ctx context.Context, r *taskapi.DeleteRequest) (*taskapi.DeleteResponse, error) {
 	if r.ExecID != "" {
 		return nil, errExec
 	}
@@ -25,7 +22,7 @@ func (s *service) Delete(ctx context.Context, r *taskAPI.DeleteRequest) (*taskAP
 	if err != nil {
 		return nil, err
 	}
-	if st, _, _ := c.state(); st == task.Status_RUNNING {
+	if st, _, _ := c.state(); st == taskapi.StatusRunning {
 		return nil, fmt.Errorf("container %s is running: kill it first: %w", r.ID, errPrecondition)
 	}
 	// A created container's host is still waiting for start: end it.
@@ -42,12 +39,12 @@ func (s *service) Delete(ctx context.Context, r *taskAPI.DeleteRequest) (*taskAP
 	s.mu.Unlock()
 	_, status, at := c.state()
 	pid := uint32(c.host.Pid())
-	s.send(&eventstypes.TaskDelete{
+	s.send(&taskapi.TaskDelete{
 		ContainerID: r.ID,
 		ID:          r.ID,
 		Pid:         pid,
 		ExitStatus:  uint32(status),
-		ExitedAt:    protobuf.ToTimestamp(at),
+		ExitedAt:    at,
 	})
-	return &taskAPI.DeleteResponse{Pid: pid, ExitStatus: uint32(status), ExitedAt: protobuf.ToTimestamp(at)}, nil
+	return &taskapi.DeleteResponse{Pid: pid, ExitStatus: uint32(status), ExitedAt: at}, nil
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 
-	"github.com/containerd/containerd/errdefs"
-	"github.com/containerd/ttrpc"
+	"github.com/containerd/errdefs"
 
 	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/oci"
+	"github.com/wasmtee/wasmtee/shim/ttrpc"
 )
 
 var (
@@ -19,23 +19,44 @@ var (
 	errNotImplemented = errdefs.ErrNotImplemented
 )
 
-// toGRPC is the one place where errors become ttrpc status codes. Inside
-// the shim errors wrap the errdefs sentinels, or the oci/enclave ones that
-// classify a user's mistake.
-func toGRPC(err error) error {
+// toStatus is the one place where errors become ttrpc status codes, the
+// codes containerd turns back into its error kinds. Inside the shim errors
+// wrap the errdefs sentinels, or the oci/enclave ones that classify a
+// user's mistake. The message is the error's whole text, as containerd's
+// own shims send it.
+func toStatus(err error) error {
 	if err == nil {
 		return nil
 	}
+	return &ttrpc.Status{Code: codeOf(err), Message: err.Error()}
+}
+
+func codeOf(err error) ttrpc.Code {
 	switch {
 	case errors.Is(err, oci.ErrInvalidSpec), errors.Is(err, oci.ErrModuleNotFound),
-		errors.Is(err, enclave.ErrInvalid):
-		err = wrapKeep(errdefs.ErrInvalidArgument, err)
-	case errors.Is(err, enclave.ErrUnsupported):
-		err = wrapKeep(errdefs.ErrNotImplemented, err)
-	case errors.Is(err, enclave.ErrNotInstalled), errors.Is(err, enclave.ErrGramineNotInstalled):
-		err = wrapKeep(errdefs.ErrFailedPrecondition, err)
+		errors.Is(err, enclave.ErrInvalid), errdefs.IsInvalidArgument(err):
+		return ttrpc.InvalidArgument
+	case errors.Is(err, enclave.ErrUnsupported), errdefs.IsNotImplemented(err):
+		return ttrpc.Unimplemented
+	case errors.Is(err, enclave.ErrNotInstalled), errors.Is(err, enclave.ErrGramineNotInstalled),
+		errdefs.IsFailedPrecondition(err):
+		return ttrpc.FailedPrecondition
+	case errdefs.IsNotFound(err):
+		return ttrpc.NotFound
+	case errdefs.IsAlreadyExists(err):
+		return ttrpc.AlreadyExists
+	case errdefs.IsUnavailable(err):
+		return ttrpc.Unavailable
+	case errdefs.IsPermissionDenied(err):
+		return ttrpc.PermissionDenied
+	case errdefs.IsResourceExhausted(err):
+		return ttrpc.ResourceExhausted
+	case errors.Is(err, context.Canceled), errdefs.IsCanceled(err):
+		return ttrpc.Canceled
+	case errors.Is(err, context.DeadlineExceeded), errdefs.IsDeadlineExceeded(err):
+		return ttrpc.DeadlineExceeded
 	}
-	return errdefs.ToGRPC(err)
+	return ttrpc.Unknown
 }
 
 // wrapKeep makes err match kind with errors.Is while keeping err's text.
@@ -45,9 +66,3 @@ type classified struct{ kind, err error }
 
 func (c *classified) Error() string   { return c.err.Error() }
 func (c *classified) Unwrap() []error { return []error{c.kind, c.err} }
-
-// errorBoundary is a ttrpc interceptor that maps every task service error.
-func errorBoundary(ctx context.Context, u ttrpc.Unmarshaler, info *ttrpc.UnaryServerInfo, m ttrpc.Method) (any, error) {
-	resp, err := m(ctx, u)
-	return resp, toGRPC(err)
-}

@@ -2,42 +2,115 @@ package shim
 
 import (
 	"context"
+	"errors"
+	"os"
+	"sync"
+	"time"
 
-	eventstypes "github.com/containerd/containerd/api/events"
-	"github.com/containerd/containerd/namespaces"
-	"github.com/containerd/containerd/runtime"
-	"github.com/containerd/containerd/runtime/v2/shim"
 	"github.com/containerd/log"
+
+	"github.com/wasmtee/wasmtee/shim/taskapi"
+	"github.com/wasmtee/wasmtee/shim/ttrpc"
 )
 
-// send queues a task event. Events are published in the order sent.
-func (s *service) send(evt any) { s.events <- evt }
-
-// forward publishes queued events in order, with a context that carries only
-// the namespace (never a request's context, which ends with the request).
-func (s *service) forward(ctx context.Context, publisher shim.Publisher) {
-	ns, _ := namespaces.Namespace(ctx)
-	ctx = namespaces.WithNamespace(context.Background(), ns)
-	for e := range s.events {
-		if err := publisher.Publish(ctx, topic(e), e); err != nil {
-			log.G(ctx).WithError(err).Error("publish event")
-		}
+// send queues a task event. Events are published in the order sent; once
+// the shim is shutting down, further events are dropped.
+func (s *service) send(e taskapi.Event) {
+	s.eventsMu.Lock()
+	defer s.eventsMu.Unlock()
+	if !s.eventsClosed {
+		s.events <- e
 	}
-	publisher.Close()
 }
 
-func topic(e any) string {
-	switch e.(type) {
-	case *eventstypes.TaskCreate:
-		return runtime.TaskCreateEventTopic
-	case *eventstypes.TaskStart:
-		return runtime.TaskStartEventTopic
-	case *eventstypes.TaskExit:
-		return runtime.TaskExitEventTopic
-	case *eventstypes.TaskDelete:
-		return runtime.TaskDeleteEventTopic
-	case *eventstypes.TaskOOM:
-		return runtime.TaskOOMEventTopic
+// closeEvents ends the event queue: forward returns once it is drained.
+func (s *service) closeEvents() {
+	s.eventsMu.Lock()
+	defer s.eventsMu.Unlock()
+	if !s.eventsClosed {
+		s.eventsClosed = true
+		close(s.events)
 	}
-	return runtime.TaskUnknownTopic
+}
+
+// forward publishes queued events in order, in namespace ns, until the
+// queue is closed and drained.
+func (s *service) forward(p *publisher, ns string) {
+	for e := range s.events {
+		p.publish(ns, e)
+	}
+	p.close()
+}
+
+// Event delivery to containerd's events service.
+const (
+	eventsService = "containerd.services.events.ttrpc.v1.Events"
+	eventsForward = "Forward"
+	ttrpcAddrEnv  = "TTRPC_ADDRESS"
+	// publishAttempts and publishTimeout bound how long an event waits for
+	// containerd (it may be restarting): attempt n waits n seconds first.
+	publishAttempts = 5
+	publishTimeout  = 5 * time.Second
+)
+
+// publisher forwards events to containerd over ttrpc, at the address
+// containerd gives its shims (TTRPC_ADDRESS), connecting when first needed
+// and again after a failure.
+type publisher struct {
+	address string
+	mu      sync.Mutex
+	client  *ttrpc.Client
+}
+
+func newPublisher() *publisher { return &publisher{address: os.Getenv(ttrpcAddrEnv)} }
+
+// publish delivers one event, retrying with a fresh connection while
+// containerd does not answer; an event it cannot deliver is logged and
+// dropped, as containerd's own shims do.
+func (p *publisher) publish(ns string, e taskapi.Event) {
+	req := taskapi.MarshalForward(time.Now(), ns, e)
+	var err error
+	for attempt := range publishAttempts {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * time.Second)
+		}
+		if err = p.forward(ns, req); err == nil {
+			return
+		}
+		var st *ttrpc.Status
+		if errors.As(err, &st) {
+			break // containerd answered: trying again would not help
+		}
+	}
+	log.L.WithError(err).WithField("topic", e.Topic()).Error("publish event: dropped")
+}
+
+func (p *publisher) forward(ns string, req []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
+	defer cancel()
+	if p.client == nil {
+		c, err := ttrpc.Dial(ctx, p.address)
+		if err != nil {
+			return err
+		}
+		p.client = c
+	}
+	ctx = ttrpc.WithMetadata(ctx, ttrpc.MD{nsMetadataKey: {ns}})
+	if _, err := p.client.Call(ctx, eventsService, eventsForward, req); err != nil {
+		p.client.Close()
+		p.client = nil
+		return err
+	}
+	return nil
+}
+
+func (p *publisher) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.client != nil {
+		p.client.Close()
+		p.client = nil
+	}
 }

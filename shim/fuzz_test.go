@@ -6,7 +6,6 @@ import (
 
 	runtimeoptions "github.com/containerd/containerd/api/types/runtimeoptions/v1"
 	"github.com/containerd/containerd/errdefs"
-	"github.com/containerd/containerd/protobuf"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -31,11 +30,7 @@ func FuzzDecodeOptions(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		a, err := protobuf.MarshalAnyToProto(&runtimeoptions.Options{ConfigBody: body})
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, err := decodeOptions(a)
+		o, err := decodeOptions(optionsAny(t, &runtimeoptions.Options{ConfigBody: body}))
 		if err != nil {
 			if o != nil {
 				t.Fatalf("options and error %v", err)
@@ -52,11 +47,7 @@ func FuzzDecodeOptions(f *testing.F) {
 		if err != nil {
 			t.Fatalf("accepted options do not marshal: %v", err)
 		}
-		a2, err := protobuf.MarshalAnyToProto(&runtimeoptions.Options{ConfigBody: b})
-		if err != nil {
-			t.Fatal(err)
-		}
-		o2, err := decodeOptions(a2)
+		o2, err := decodeOptions(optionsAny(t, &runtimeoptions.Options{ConfigBody: b}))
 		if err != nil {
 			t.Fatalf("re-marshalled options are refused: %v\n%s", err, b)
 		}

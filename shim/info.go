@@ -4,8 +4,7 @@ import (
 	"io"
 	"slices"
 
-	"github.com/containerd/containerd/api/types"
-	"google.golang.org/protobuf/proto"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // Version is the wasmtee version, set at build time with -ldflags -X.
@@ -19,13 +18,6 @@ func isInfoRequest(args []string) bool {
 
 // writeInfo prints the RuntimeInfo protobuf that containerd 2.x reads.
 func writeInfo(w io.Writer) error {
-	b, err := proto.Marshal(&types.RuntimeInfo{
-		Name:    RuntimeName,
-		Version: &types.RuntimeVersion{Version: Version},
-	})
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(b)
+	_, err := w.Write(taskapi.MarshalRuntimeInfo(RuntimeName, Version))
 	return err
 }

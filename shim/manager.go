@@ -1,18 +1,15 @@
-// Package shim is the containerd-facing side of wasmtee: the runtime v2
-// shim manager (start/delete of the shim process) and the task service that
-// maps the container lifecycle onto module hosts.
+// Package shim is the containerd-facing side of wasmtee: the serving shim
+// process (its ttrpc server, the task service that maps the container
+// lifecycle onto module hosts, and events), and the cleanup containerd asks
+// for after a shim is gone.
 package shim
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/containerd/containerd/mount"
-	"github.com/containerd/containerd/namespaces"
-	"github.com/containerd/containerd/runtime/v2/shim"
 	"github.com/containerd/log"
 
 	"github.com/wasmtee/wasmtee/oci"
@@ -22,31 +19,18 @@ import (
 // RuntimeName is the runtime type containerd knows this shim by.
 const RuntimeName = "io.containerd.wasmtee.v1"
 
-// Manager starts and cleans up shim processes for containerd.
-type Manager struct{}
-
-// Name implements shim.Manager.
-func (Manager) Name() string { return RuntimeName }
-
-// Start implements shim.Manager. The entry binary containerd runs,
-// containerd-shim-wasmtee-v1 (package bootstrap), starts shim servers; this
-// binary only serves.
-func (Manager) Start(context.Context, string, shim.StartOpts) (string, error) {
-	return "", fmt.Errorf("%s only serves: containerd starts shims through containerd-shim-wasmtee-v1", bootstrap.ServerBinary)
-}
-
-// Stop implements shim.Manager: the entry binary execs "wasmtee-shim
-// delete" when a shim disconnected without deleting its container (the
-// bundle still has bootstrap.CleanupMarker). The module host died with the
-// shim (PDEATHSIG); what is left is the rootfs mount, the cgroup and the
-// socket.
-func (Manager) Stop(ctx context.Context, id string) (shim.StopStatus, error) {
+// cleanup is "wasmtee-shim delete": the entry binary execs it when a shim
+// disconnected without deleting its container (the bundle, the working
+// directory, still has bootstrap.CleanupMarker). The module host died with
+// the shim (PDEATHSIG); what is left is the rootfs mount, the cgroup and
+// the socket.
+func cleanup(ctx context.Context, ns, id string) error {
 	cwd, err := os.Getwd()
 	if err != nil {
-		return shim.StopStatus{}, err
+		return err
 	}
 	bundle := filepath.Join(filepath.Dir(cwd), id)
-	if ns, err := namespaces.NamespaceRequired(ctx); err == nil {
+	if ns != "" {
 		deleteNative(ctx, ns, id)
 		if dir, err := newLauncher(self()).SGXContainerDir(ns, id); err == nil {
 			os.RemoveAll(dir) // an sgx container's enclave directory
@@ -61,7 +45,7 @@ func (Manager) Stop(ctx context.Context, id string) (shim.StopStatus, error) {
 		log.G(ctx).WithError(err).Warn("unmount rootfs")
 	}
 	bootstrap.RemoveStaleSocket(bundle)
-	return shim.StopStatus{ExitedAt: time.Now(), ExitStatus: bootstrap.KilledStatus}, nil
+	return nil
 }
 
 // self is this executable's path ("" if unknown).

@@ -3,7 +3,7 @@ package shim
 import (
 	"os"
 
-	"github.com/containerd/containerd/api/types"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 
 	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/oci"
@@ -13,7 +13,7 @@ import (
 // records in w which image layer file it is, if it is one, so that the
 // module host can take the module's digest from the compile cache instead
 // of hashing it again (see oci.ModuleOrigin).
-func openModule(rootfs string, mounts []*types.Mount, w *oci.Workload) (*os.File, error) {
+func openModule(rootfs string, mounts []*taskapi.Mount, w *oci.Workload) (*os.File, error) {
 	ms := make([]oci.Mount, 0, len(mounts))
 	for _, m := range mounts {
 		ms = append(ms, oci.Mount{Type: m.Type, Source: m.Source, Options: m.Options})

@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
-	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // fakeRunc puts a runc on PATH that logs its arguments to the returned
@@ -126,7 +127,7 @@ func TestLaunchNativeUsesCreateSpec(t *testing.T) {
 	}
 	s := &service{}
 	c := &container{id: "side", ns: "ns", bundle: bundle}
-	if err := s.launchNative(context.Background(), c, &taskAPI.CreateTaskRequest{ID: "side", Bundle: bundle}, spec); err != nil {
+	if err := s.launchNative(context.Background(), c, &taskapi.CreateTaskRequest{ID: "side", Bundle: bundle}, spec); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { killNative(t, c.host.(*nativeHost)); c.stdio.close() })

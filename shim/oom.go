@@ -1,32 +1,121 @@
 package shim
 
 import (
-	"context"
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 
-	"github.com/containerd/cgroups/v3"
-	"github.com/containerd/containerd/events"
-	"github.com/containerd/containerd/pkg/oom"
-	oomv1 "github.com/containerd/containerd/pkg/oom/v1"
-	oomv2 "github.com/containerd/containerd/pkg/oom/v2"
-	"github.com/containerd/containerd/runtime/v2/shim"
+	"golang.org/x/sys/unix"
 )
 
-// newOOMWatcher watches cgroups for OOM kills with containerd's watcher for
-// this host's cgroup version.
-func newOOMWatcher(p shim.Publisher) (oom.Watcher, error) {
-	if cgroups.Mode() == cgroups.Unified {
-		return oomv2.New(p)
+// OOM kills are watched through file descriptors in non-blocking mode, so
+// that the Go runtime's poller waits on them: a container's watch costs a
+// goroutine, not a thread.
+
+// watchOOM calls notify each time the kernel's OOM killer acts in the v1
+// cgroup, until stop is called or the cgroup is removed. The memory
+// controller signals an eventfd registered on memory.oom_control.
+func (g v1group) watchOOM(notify func()) (stop func(), err error) {
+	fd, err := g.cg.OOMEventFD()
+	if err != nil {
+		return nil, fmt.Errorf("register OOM eventfd: %w", err)
 	}
-	return oomv1.New(p)
+	if err := unix.SetNonblock(int(fd), true); err != nil {
+		unix.Close(int(fd))
+		return nil, err
+	}
+	f := os.NewFile(fd, "oom-eventfd")
+	go func() {
+		buf := make([]byte, 8)
+		for {
+			if _, err := f.Read(buf); err != nil {
+				return // stopped
+			}
+			// The eventfd also fires when the cgroup is removed.
+			if _, err := os.Stat(filepath.Join(g.memoryDir(), "memory.oom_control")); err != nil {
+				return
+			}
+			notify()
+		}
+	}()
+	return func() { f.Close() }, nil
 }
 
-// queuePublisher hands events to the service's ordered queue, so a TaskOOM
-// reaches containerd in order with the task's other events.
-type queuePublisher struct{ s *service }
-
-func (q queuePublisher) Publish(ctx context.Context, topic string, event events.Event) error {
-	q.s.send(event)
-	return nil
+// memoryDir is the cgroup's directory in the v1 memory hierarchy.
+func (g v1group) memoryDir() string {
+	return filepath.Join(v1Root, "memory", g.path)
 }
 
-func (q queuePublisher) Close() error { return nil }
+// v1Root is where a cgroup v1 host mounts its hierarchies.
+const v1Root = "/sys/fs/cgroup"
+
+// watchOOM on cgroup v2: inotify tells when memory.events changes, and a
+// rise of its oom_kill count is a kill.
+func (g v2group) watchOOM(notify func()) (stop func(), err error) {
+	events := filepath.Join(g.dir, "memory.events")
+	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("inotify: %w", err)
+	}
+	if _, err := unix.InotifyAddWatch(fd, events, unix.IN_MODIFY); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("watch %s: %w", events, err)
+	}
+	f := os.NewFile(uintptr(fd), "oom-inotify")
+	seen, _ := oomKills(events)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := f.Read(buf)
+			if err != nil {
+				return // stopped
+			}
+			if removed(buf[:n]) {
+				return
+			}
+			if kills, err := oomKills(events); err == nil && kills > seen {
+				seen = kills
+				notify()
+			}
+		}
+	}()
+	return func() { f.Close() }, nil
+}
+
+// removed reports whether inotify events include IN_IGNORED: the watched
+// file (and its cgroup) is gone.
+func removed(b []byte) bool {
+	for len(b) >= unix.SizeofInotifyEvent {
+		// struct inotify_event: wd, mask, cookie, len (u32 each), name.
+		mask := binary.NativeEndian.Uint32(b[4:])
+		nameLen := binary.NativeEndian.Uint32(b[12:])
+		if mask&unix.IN_IGNORED != 0 {
+			return true
+		}
+		if uint64(len(b)) < uint64(unix.SizeofInotifyEvent)+uint64(nameLen) {
+			return false
+		}
+		b = b[unix.SizeofInotifyEvent+int(nameLen):]
+	}
+	return false
+}
+
+// oomKills reads the oom_kill count of a v2 memory.events file.
+func oomKills(path string) (uint64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		if k, v, ok := bytes.Cut(sc.Bytes(), []byte(" ")); ok && string(k) == "oom_kill" {
+			return strconv.ParseUint(string(v), 10, 64)
+		}
+	}
+	return 0, errors.New("no oom_kill in " + path)
+}

@@ -7,15 +7,10 @@ import (
 	"path/filepath"
 	"sync"
 
-	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
-	"google.golang.org/protobuf/proto"
-
-	runtimeoptions "github.com/containerd/containerd/api/types/runtimeoptions/v1"
-	"github.com/containerd/containerd/protobuf/types"
-	"github.com/containerd/typeurl/v2"
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/wasmtee/wasmtee/shim/bootstrap"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // Options is the runtime handler's options table in containerd's config,
@@ -42,8 +37,8 @@ const startOptionsFile = bootstrap.OptionsFile
 
 // isRuntimeOptions reports whether a holds runtimeoptions.v1.Options, the
 // only options type wasmtee reads; others (runc's, for one) are not for it.
-func isRuntimeOptions(a *types.Any) bool {
-	return bootstrap.IsRuntimeOptions(a.GetTypeUrl())
+func isRuntimeOptions(a *taskapi.Any) bool {
+	return bootstrap.IsRuntimeOptions(a.TypeURL)
 }
 
 // requestOptions are the runtime options of a create request (containerd
@@ -59,7 +54,7 @@ func isRuntimeOptions(a *types.Any) bool {
 // fixed at the shim's first create: they are decoded once per shim for
 // each distinct serialized value (shimOptions), and a file that
 // ConfigPath names is read when its value is first decoded.
-func requestOptions(ctx context.Context, r *taskAPI.CreateTaskRequest) (*Options, error) {
+func requestOptions(ctx context.Context, r *taskapi.CreateTaskRequest) (*Options, error) {
 	return shimOptions.forCreate(ctx, r)
 }
 
@@ -82,34 +77,34 @@ func newOptionsCache() *optionsCache {
 	return &optionsCache{decoded: map[string]Options{}, warned: map[string]bool{}}
 }
 
-func (c *optionsCache) forCreate(ctx context.Context, r *taskAPI.CreateTaskRequest) (*Options, error) {
-	if a := r.Options; a != nil && a.GetTypeUrl() != "" {
+func (c *optionsCache) forCreate(ctx context.Context, r *taskapi.CreateTaskRequest) (*Options, error) {
+	if a := r.Options; a != nil && a.TypeURL != "" {
 		if isRuntimeOptions(a) {
-			return c.decode("request\x00"+a.GetTypeUrl()+"\x00"+string(a.GetValue()), func() (*types.Any, error) { return a, nil })
+			return c.decode("request\x00"+a.TypeURL+"\x00"+string(a.Value), func() (*taskapi.Any, error) { return a, nil })
 		}
-		c.warnType(ctx, r.ID, a.GetTypeUrl(), "the create request")
+		c.warnType(ctx, r.ID, a.TypeURL, "the create request")
 	}
 	data, err := os.ReadFile(filepath.Join(r.Bundle, startOptionsFile))
 	if err != nil {
 		return nil, nil
 	}
-	return c.decode("start\x00"+string(data), func() (*types.Any, error) {
-		var a types.Any
-		if err := proto.Unmarshal(data, &a); err != nil {
+	return c.decode("start\x00"+string(data), func() (*taskapi.Any, error) {
+		a, err := taskapi.UnmarshalAny(data)
+		if err != nil {
 			return nil, fmt.Errorf("%w: runtime options from shim start (%s): %w", errInvalid, startOptionsFile, err)
 		}
-		if !isRuntimeOptions(&a) {
-			c.warnType(ctx, r.ID, a.GetTypeUrl(), "shim start")
+		if !isRuntimeOptions(a) {
+			c.warnType(ctx, r.ID, a.TypeURL, "shim start")
 			return nil, nil
 		}
-		return &a, nil
+		return a, nil
 	})
 }
 
 // decode returns the options serialized as key, decoding them with the Any
 // that get returns unless they have been before. Failures are not kept: a
 // missing ConfigPath file, say, may be there for the next create.
-func (c *optionsCache) decode(key string, get func() (*types.Any, error)) (*Options, error) {
+func (c *optionsCache) decode(key string, get func() (*taskapi.Any, error)) (*Options, error) {
 	c.mu.Lock()
 	o, ok := c.decoded[key]
 	c.mu.Unlock()
@@ -146,17 +141,16 @@ func (c *optionsCache) warnType(ctx context.Context, id, typeURL, from string) {
 }
 
 // decodeOptions reads the options of a create request; nil means none.
-func decodeOptions(a *types.Any) (*Options, error) {
-	if a == nil || a.GetTypeUrl() == "" {
+func decodeOptions(a *taskapi.Any) (*Options, error) {
+	if a == nil || a.TypeURL == "" {
 		return nil, nil
 	}
-	v, err := typeurl.UnmarshalAny(a)
+	if !isRuntimeOptions(a) {
+		return nil, fmt.Errorf("%w: runtime options of type %q are not wasmtee's (want runtimeoptions.v1.Options from an options table)", errInvalid, a.TypeURL)
+	}
+	ro, err := taskapi.UnmarshalRuntimeOptions(a.Value)
 	if err != nil {
 		return nil, fmt.Errorf("%w: runtime options: %w", errInvalid, err)
-	}
-	ro, ok := v.(*runtimeoptions.Options)
-	if !ok {
-		return nil, fmt.Errorf("%w: runtime options of type %T are not wasmtee's (want runtimeoptions.v1.Options from an options table)", errInvalid, v)
 	}
 	body := ro.ConfigBody
 	if ro.ConfigPath != "" {

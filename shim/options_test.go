@@ -8,14 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
 	runtimeoptions "github.com/containerd/containerd/api/types/runtimeoptions/v1"
 	"github.com/containerd/containerd/errdefs"
 	"github.com/containerd/containerd/protobuf"
-	"github.com/containerd/containerd/protobuf/types"
 	"github.com/containerd/log"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // logTo returns a context whose logger writes to buf.
@@ -26,19 +27,21 @@ func logTo(buf *bytes.Buffer) context.Context {
 	return log.WithLogger(context.Background(), logrus.NewEntry(l))
 }
 
-func optionsAny(t *testing.T, o *runtimeoptions.Options) *types.Any {
+// optionsAny is o as containerd sends it: the Any its typeurl package
+// makes of the generated type.
+func optionsAny(t testing.TB, o *runtimeoptions.Options) *taskapi.Any {
 	t.Helper()
 	a, err := protobuf.MarshalAnyToProto(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return a
+	return &taskapi.Any{TypeURL: a.GetTypeUrl(), Value: a.GetValue()}
 }
 
 // saveInBundle writes options as "shim start" saves them in a bundle.
-func saveInBundle(t *testing.T, a *types.Any) string {
+func saveInBundle(t *testing.T, a *taskapi.Any) string {
 	t.Helper()
-	data, err := proto.Marshal(a)
+	data, err := proto.Marshal(&anypb.Any{TypeUrl: a.TypeURL, Value: a.Value})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,10 +60,10 @@ func TestOptionsOfAnotherTypeWarnOnce(t *testing.T) {
 	ctx := logTo(&buf)
 	bundle := saveInBundle(t, optionsAny(t, &runtimeoptions.Options{ConfigBody: []byte(`cache_dir = "/saved"`)}))
 	c := newOptionsCache()
-	runcType := &types.Any{TypeUrl: "containerd.runc.v1.Options", Value: []byte{0x08, 0x01}}
-	other := &types.Any{TypeUrl: "example.com/other.Options"}
-	for i, a := range []*types.Any{runcType, runcType, other, runcType, other} {
-		o, err := c.forCreate(ctx, &taskAPI.CreateTaskRequest{ID: "c" + string(rune('0'+i)), Bundle: bundle, Options: a})
+	runcType := &taskapi.Any{TypeURL: "containerd.runc.v1.Options", Value: []byte{0x08, 0x01}}
+	other := &taskapi.Any{TypeURL: "example.com/other.Options"}
+	for i, a := range []*taskapi.Any{runcType, runcType, other, runcType, other} {
+		o, err := c.forCreate(ctx, &taskapi.CreateTaskRequest{ID: "c" + string(rune('0'+i)), Bundle: bundle, Options: a})
 		if err != nil || o == nil || o.CacheDir != "/saved" {
 			t.Fatalf("create %d: %+v %v", i, o, err)
 		}
@@ -79,7 +82,7 @@ func TestOptionsOfAnotherTypeWarnOnce(t *testing.T) {
 	// options: ignored, warned about once.
 	buf.Reset()
 	for range 3 {
-		r := &taskAPI.CreateTaskRequest{ID: "x", Bundle: t.TempDir(), Options: &types.Any{TypeUrl: "example.com/TestOptionsOfAnotherTypeWarnOnce"}}
+		r := &taskapi.CreateTaskRequest{ID: "x", Bundle: t.TempDir(), Options: &taskapi.Any{TypeURL: "example.com/TestOptionsOfAnotherTypeWarnOnce"}}
 		if o, err := requestOptions(ctx, r); o != nil || err != nil {
 			t.Fatalf("got %+v %v", o, err)
 		}
@@ -104,7 +107,7 @@ func TestOptionsDecodedOncePerValue(t *testing.T) {
 	write(`cache_dir = "/first"`)
 	byPath := optionsAny(t, &runtimeoptions.Options{ConfigPath: file})
 	c := newOptionsCache()
-	get := func(r *taskAPI.CreateTaskRequest) *Options {
+	get := func(r *taskapi.CreateTaskRequest) *Options {
 		t.Helper()
 		o, err := c.forCreate(ctx, r)
 		if err != nil || o == nil {
@@ -113,27 +116,27 @@ func TestOptionsDecodedOncePerValue(t *testing.T) {
 		return o
 	}
 
-	o := get(&taskAPI.CreateTaskRequest{ID: "a", Bundle: t.TempDir(), Options: byPath})
+	o := get(&taskapi.CreateTaskRequest{ID: "a", Bundle: t.TempDir(), Options: byPath})
 	if o.CacheDir != "/first" {
 		t.Fatalf("got %+v", o)
 	}
 	o.CacheDir = "changed by the caller"
 	write(`cache_dir = "/second"`)
-	if o := get(&taskAPI.CreateTaskRequest{ID: "b", Bundle: t.TempDir(), Options: byPath}); o.CacheDir != "/first" {
+	if o := get(&taskapi.CreateTaskRequest{ID: "b", Bundle: t.TempDir(), Options: byPath}); o.CacheDir != "/first" {
 		t.Errorf("the same options were decoded again (or the caller's copy was kept): %+v", o)
 	}
-	if o := get(&taskAPI.CreateTaskRequest{ID: "c", Bundle: t.TempDir(), Options: optionsAny(t, &runtimeoptions.Options{ConfigBody: []byte(`cache_dir = "/body"`)})}); o.CacheDir != "/body" {
+	if o := get(&taskapi.CreateTaskRequest{ID: "c", Bundle: t.TempDir(), Options: optionsAny(t, &runtimeoptions.Options{ConfigBody: []byte(`cache_dir = "/body"`)})}); o.CacheDir != "/body" {
 		t.Errorf("other options: %+v", o)
 	}
 
 	// Saved at start, in two containers' bundles.
 	write(`cache_dir = "/saved"`)
 	byPath2 := optionsAny(t, &runtimeoptions.Options{ConfigPath: file, TypeUrl: "second"})
-	if o := get(&taskAPI.CreateTaskRequest{ID: "d", Bundle: saveInBundle(t, byPath2)}); o.CacheDir != "/saved" {
+	if o := get(&taskapi.CreateTaskRequest{ID: "d", Bundle: saveInBundle(t, byPath2)}); o.CacheDir != "/saved" {
 		t.Fatalf("saved options: %+v", o)
 	}
 	write(`cache_dir = "/later"`)
-	if o := get(&taskAPI.CreateTaskRequest{ID: "e", Bundle: saveInBundle(t, byPath2)}); o.CacheDir != "/saved" {
+	if o := get(&taskapi.CreateTaskRequest{ID: "e", Bundle: saveInBundle(t, byPath2)}); o.CacheDir != "/saved" {
 		t.Errorf("the same saved options were decoded again: %+v", o)
 	}
 }
@@ -145,7 +148,7 @@ func TestOptionsErrorsAreNotKept(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "wasmtee.toml")
 	a := optionsAny(t, &runtimeoptions.Options{ConfigPath: file})
 	c := newOptionsCache()
-	r := &taskAPI.CreateTaskRequest{ID: "a", Bundle: t.TempDir(), Options: a}
+	r := &taskapi.CreateTaskRequest{ID: "a", Bundle: t.TempDir(), Options: a}
 	for range 2 {
 		if _, err := c.forCreate(ctx, r); !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), file) {
 			t.Fatalf("missing ConfigPath file: %v", err)
@@ -162,7 +165,7 @@ func TestOptionsErrorsAreNotKept(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bundle, startOptionsFile), []byte{0xff, 0xff}, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.forCreate(ctx, &taskAPI.CreateTaskRequest{ID: "b", Bundle: bundle}); !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), startOptionsFile) {
+	if _, err := c.forCreate(ctx, &taskapi.CreateTaskRequest{ID: "b", Bundle: bundle}); !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), startOptionsFile) {
 		t.Fatalf("unreadable saved options: %v", err)
 	}
 }

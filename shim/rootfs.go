@@ -5,14 +5,14 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/containerd/containerd/api/types"
 	"github.com/containerd/containerd/mount"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // mountRootfs mounts the snapshot mounts containerd passed (overlayfs,
 // bind for the native snapshotter) at BUNDLE/rootfs. It returns "" when
 // there is nothing to mount (the bundle's rootfs is already populated).
-func mountRootfs(bundle string, ms []*types.Mount) (string, error) {
+func mountRootfs(bundle string, ms []*taskapi.Mount) (string, error) {
 	rootfs := filepath.Join(bundle, "rootfs")
 	if len(ms) == 0 {
 		return "", nil

@@ -6,15 +6,10 @@ import (
 	"strconv"
 	"sync"
 
-	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
-	"github.com/containerd/containerd/namespaces"
-	"github.com/containerd/containerd/pkg/oom"
-	"github.com/containerd/containerd/pkg/shutdown"
-	"github.com/containerd/containerd/runtime/v2/shim"
 	"github.com/containerd/log"
-	"github.com/containerd/ttrpc"
 
 	"github.com/wasmtee/wasmtee/enclave"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // Environment variables that configure the shim (inherited from containerd).
@@ -29,10 +24,13 @@ const (
 // every container of its group (one pod, or one container).
 type service struct {
 	launcher *enclave.Launcher
-	events   chan any
-	shutdown shutdown.Service
-	// oom watches the containers' cgroups and queues TaskOOM events.
-	oom oom.Watcher
+	events   chan taskapi.Event
+	// eventsMu guards closing events against sends.
+	eventsMu     sync.Mutex
+	eventsClosed bool
+	// shutdown asks the shim to end (the task API's Shutdown, once it
+	// serves no container).
+	shutdown func()
 
 	mu         sync.Mutex
 	containers map[string]*container
@@ -41,31 +39,19 @@ type service struct {
 	tees sync.Map
 }
 
-var _ taskAPI.TaskService = (*service)(nil)
-
-// newService builds the task service and starts forwarding its events.
-func newService(ctx context.Context, publisher shim.Publisher, sd shutdown.Service) (*service, error) {
+// newService builds the task service. Its events are published by
+// forward, which the caller runs.
+func newService(shutdown func()) (*service, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	s := &service{
+	return &service{
 		launcher:   newLauncher(exe),
-		events:     make(chan any, 128),
-		shutdown:   sd,
+		events:     make(chan taskapi.Event, 128),
+		shutdown:   shutdown,
 		containers: map[string]*container{},
-	}
-	go s.forward(ctx, publisher)
-	if s.oom, err = newOOMWatcher(queuePublisher{s}); err != nil {
-		log.G(ctx).WithError(err).Warn("OOM events disabled")
-	} else {
-		go s.oom.Run(ctx)
-	}
-	sd.RegisterCallback(func(context.Context) error {
-		close(s.events)
-		return nil
-	})
-	return s, nil
+	}, nil
 }
 
 // newLauncher is the launcher settings of the shim binary at exe, before
@@ -87,17 +73,6 @@ func cacheMax() int64 {
 	return n
 }
 
-// RegisterTTRPC implements the shim library's ttrpcService.
-func (s *service) RegisterTTRPC(server *ttrpc.Server) error {
-	taskAPI.RegisterTaskService(server, s)
-	s.registerAttest(server)
-	return nil
-}
-
-// UnaryInterceptor implements the shim library's ttrpcServerOptioner: the
-// single boundary where errors get their ttrpc codes.
-func (s *service) UnaryInterceptor() ttrpc.UnaryServerInterceptor { return errorBoundary }
-
 func (s *service) get(id string) (*container, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -110,9 +85,4 @@ func (s *service) get(id string) (*container, error) {
 
 func logger(ctx context.Context, id string) *log.Entry {
 	return log.G(ctx).WithField("container_id", id).WithField("namespace", namespaceOf(ctx))
-}
-
-func namespaceOf(ctx context.Context) string {
-	ns, _ := namespaces.Namespace(ctx)
-	return ns
 }

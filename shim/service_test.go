@@ -10,17 +10,13 @@ import (
 	"testing"
 	"time"
 
-	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
 	runtimeoptions "github.com/containerd/containerd/api/types/runtimeoptions/v1"
-	"github.com/containerd/containerd/api/types/task"
-	"github.com/containerd/containerd/errdefs"
-	"github.com/containerd/containerd/namespaces"
-	"github.com/containerd/containerd/protobuf"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"github.com/containerd/errdefs"
 
 	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/oci"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
+	"github.com/wasmtee/wasmtee/shim/ttrpc"
 )
 
 // fakeHost is a module host that exits when told to, or at once on Start.
@@ -58,11 +54,11 @@ func (h *fakeHost) Close() error           { return nil }
 
 func newTestService(t *testing.T, id string, h *fakeHost) (*service, context.Context) {
 	t.Helper()
-	s := &service{events: make(chan any, 16), containers: map[string]*container{}}
-	c := &container{id: id, host: h, status: task.Status_CREATED, exited: make(chan struct{})}
+	s := &service{events: make(chan taskapi.Event, 16), containers: map[string]*container{}}
+	c := &container{id: id, host: h, status: taskapi.StatusCreated, exited: make(chan struct{})}
 	s.containers[id] = c
 	go s.watchExit(c)
-	return s, namespaces.WithNamespace(context.Background(), "test")
+	return s, withNamespace(context.Background(), "test")
 }
 
 func topics(t *testing.T, s *service, n int) []string {
@@ -71,7 +67,7 @@ func topics(t *testing.T, s *service, n int) []string {
 	for i := 0; i < n; i++ {
 		select {
 		case e := <-s.events:
-			out = append(out, topic(e))
+			out = append(out, e.Topic())
 		case <-time.After(2 * time.Second):
 			t.Fatalf("got events %v, waiting for %d", out, n)
 		}
@@ -82,24 +78,24 @@ func topics(t *testing.T, s *service, n int) []string {
 func TestStartBeforeExitEvenWhenModuleExitsAtOnce(t *testing.T) {
 	h := newFakeHost(true)
 	s, ctx := newTestService(t, "c1", h)
-	if _, err := s.Start(ctx, &taskAPI.StartRequest{ID: "c1"}); err != nil {
+	if _, err := s.Start(ctx, &taskapi.StartRequest{ID: "c1"}); err != nil {
 		t.Fatal(err)
 	}
 	got := topics(t, s, 2)
 	if got[0] != "/tasks/start" || got[1] != "/tasks/exit" {
 		t.Fatalf("events %v, want start then exit", got)
 	}
-	w, err := s.Wait(ctx, &taskAPI.WaitRequest{ID: "c1"})
+	w, err := s.Wait(ctx, &taskapi.WaitRequest{ID: "c1"})
 	if err != nil || w.ExitStatus != 7 {
 		t.Fatalf("wait: %v %v, want 7", w, err)
 	}
-	if _, err := s.Delete(ctx, &taskAPI.DeleteRequest{ID: "c1"}); err != nil {
+	if _, err := s.Delete(ctx, &taskapi.DeleteRequest{ID: "c1"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := topics(t, s, 1); got[0] != "/tasks/delete" {
 		t.Fatalf("events %v, want delete", got)
 	}
-	if _, err := s.State(ctx, &taskAPI.StateRequest{ID: "c1"}); !errdefs.IsNotFound(err) {
+	if _, err := s.State(ctx, &taskapi.StateRequest{ID: "c1"}); !errdefs.IsNotFound(err) {
 		t.Fatalf("state after delete: %v, want not found", err)
 	}
 }
@@ -107,40 +103,39 @@ func TestStartBeforeExitEvenWhenModuleExitsAtOnce(t *testing.T) {
 func TestLifecycleRules(t *testing.T) {
 	h := newFakeHost(false)
 	s, ctx := newTestService(t, "c2", h)
-	st, _ := s.State(ctx, &taskAPI.StateRequest{ID: "c2"})
-	if st.Status != task.Status_CREATED || st.Pid != 4242 {
+	st, _ := s.State(ctx, &taskapi.StateRequest{ID: "c2"})
+	if st.Status != taskapi.StatusCreated || st.Pid != 4242 {
 		t.Fatalf("state %v, want CREATED pid 4242", st)
 	}
-	s.Start(ctx, &taskAPI.StartRequest{ID: "c2"})
-	if _, err := s.Start(ctx, &taskAPI.StartRequest{ID: "c2"}); !errdefs.IsFailedPrecondition(err) {
+	s.Start(ctx, &taskapi.StartRequest{ID: "c2"})
+	if _, err := s.Start(ctx, &taskapi.StartRequest{ID: "c2"}); !errdefs.IsFailedPrecondition(err) {
 		t.Fatalf("second start: %v", err)
 	}
-	if _, err := s.Delete(ctx, &taskAPI.DeleteRequest{ID: "c2"}); !errdefs.IsFailedPrecondition(err) {
+	if _, err := s.Delete(ctx, &taskapi.DeleteRequest{ID: "c2"}); !errdefs.IsFailedPrecondition(err) {
 		t.Fatalf("delete running: %v", err)
 	}
-	if _, err := s.Kill(ctx, &taskAPI.KillRequest{ID: "c2", Signal: uint32(syscall.SIGTERM)}); err != nil {
+	if err := s.Kill(ctx, &taskapi.KillRequest{ID: "c2", Signal: uint32(syscall.SIGTERM)}); err != nil {
 		t.Fatal(err)
 	}
-	w, _ := s.Wait(ctx, &taskAPI.WaitRequest{ID: "c2"})
+	w, _ := s.Wait(ctx, &taskapi.WaitRequest{ID: "c2"})
 	if w.ExitStatus != 143 {
 		t.Fatalf("exit %d, want 143", w.ExitStatus)
 	}
-	if _, err := s.Kill(ctx, &taskAPI.KillRequest{ID: "c2", Signal: 9}); !errdefs.IsNotFound(err) {
+	if err := s.Kill(ctx, &taskapi.KillRequest{ID: "c2", Signal: 9}); !errdefs.IsNotFound(err) {
 		t.Fatalf("kill after exit: %v, want not found", err)
 	}
-	if st, _ := s.State(ctx, &taskAPI.StateRequest{ID: "c2"}); st.Status != task.Status_STOPPED || st.ExitStatus != 143 {
+	if st, _ := s.State(ctx, &taskapi.StateRequest{ID: "c2"}); st.Status != taskapi.StatusStopped || st.ExitStatus != 143 {
 		t.Fatalf("state %v, want STOPPED 143", st)
 	}
 	if got := topics(t, s, 2); got[0] != "/tasks/start" || got[1] != "/tasks/exit" {
 		t.Fatalf("events %v", got)
 	}
-	if _, err := s.Update(ctx, &taskAPI.UpdateTaskRequest{ID: "c2"}); !errdefs.IsFailedPrecondition(err) {
+	if err := s.Update(ctx, &taskapi.UpdateTaskRequest{ID: "c2"}); !errdefs.IsFailedPrecondition(err) {
 		t.Errorf("update without cgroup: %v, want failed precondition", err)
 	}
 	for _, err := range []error{
-		func() error { _, err := s.Exec(ctx, &taskAPI.ExecProcessRequest{ID: "c2"}); return err }(),
-		func() error { _, err := s.Pause(ctx, &taskAPI.PauseRequest{ID: "c2"}); return err }(),
-		func() error { _, err := s.Wait(ctx, &taskAPI.WaitRequest{ID: "c2", ExecID: "e"}); return err }(),
+		errExec, errPause, errResume, errCheckpoint, errResizePty,
+		func() error { _, err := s.Wait(ctx, &taskapi.WaitRequest{ID: "c2", ExecID: "e"}); return err }(),
 	} {
 		if !errdefs.IsNotImplemented(err) {
 			t.Errorf("got %v, want not implemented", err)
@@ -151,7 +146,7 @@ func TestLifecycleRules(t *testing.T) {
 func TestDeleteCreatedKillsHost(t *testing.T) {
 	h := newFakeHost(false)
 	s, ctx := newTestService(t, "c3", h)
-	r, err := s.Delete(ctx, &taskAPI.DeleteRequest{ID: "c3"})
+	r, err := s.Delete(ctx, &taskapi.DeleteRequest{ID: "c3"})
 	if err != nil || r.ExitStatus != 137 || len(h.signals) != 1 || h.signals[0] != syscall.SIGKILL {
 		t.Fatalf("delete created: %v %v signals %v", r, err, h.signals)
 	}
@@ -163,24 +158,27 @@ func TestDeleteCreatedKillsHost(t *testing.T) {
 func TestErrorBoundaryCodes(t *testing.T) {
 	for _, tc := range []struct {
 		err  error
-		code codes.Code
+		code ttrpc.Code
 	}{
-		{fmt.Errorf("x: %w", oci.ErrInvalidSpec), codes.InvalidArgument},
-		{fmt.Errorf("x: %w", oci.ErrModuleNotFound), codes.InvalidArgument},
-		{fmt.Errorf("create: %w", enclave.ErrInvalid), codes.InvalidArgument},
-		{fmt.Errorf("create: %w", enclave.ErrUnsupported), codes.Unimplemented},
-		{fmt.Errorf("create: %w", enclave.ErrNotInstalled), codes.FailedPrecondition},
-		{fmt.Errorf("create: %w", enclave.ErrGramineNotInstalled), codes.FailedPrecondition},
-		{errExec, codes.Unimplemented},
-		{wrapf(errNotFound, "container x"), codes.NotFound},
-		{errors.New("boom"), codes.Unknown},
+		{fmt.Errorf("x: %w", oci.ErrInvalidSpec), ttrpc.InvalidArgument},
+		{fmt.Errorf("x: %w", oci.ErrModuleNotFound), ttrpc.InvalidArgument},
+		{fmt.Errorf("create: %w", enclave.ErrInvalid), ttrpc.InvalidArgument},
+		{fmt.Errorf("create: %w", enclave.ErrUnsupported), ttrpc.Unimplemented},
+		{fmt.Errorf("create: %w", enclave.ErrNotInstalled), ttrpc.FailedPrecondition},
+		{fmt.Errorf("create: %w", enclave.ErrGramineNotInstalled), ttrpc.FailedPrecondition},
+		{errExec, ttrpc.Unimplemented},
+		{wrapf(errNotFound, "container x"), ttrpc.NotFound},
+		{errors.New("boom"), ttrpc.Unknown},
 	} {
-		got := toGRPC(tc.err)
-		if status.Code(got) != tc.code {
-			t.Errorf("%v: code %v, want %v", tc.err, status.Code(got), tc.code)
+		var st *ttrpc.Status
+		if !errors.As(toStatus(tc.err), &st) {
+			t.Fatalf("%v: toStatus gave no *ttrpc.Status", tc.err)
 		}
-		if st, _ := status.FromError(got); tc.code != codes.Unknown && st.Message() != tc.err.Error() {
-			t.Errorf("message %q, want %q", st.Message(), tc.err.Error())
+		if st.Code != tc.code {
+			t.Errorf("%v: code %v, want %v", tc.err, st.Code, tc.code)
+		}
+		if st.Message != tc.err.Error() {
+			t.Errorf("message %q, want %q", st.Message, tc.err.Error())
 		}
 	}
 }
@@ -203,11 +201,7 @@ func TestSandboxHostActsLikePause(t *testing.T) {
 }
 
 func TestDecodeOptions(t *testing.T) {
-	any, err := protobuf.MarshalAnyToProto(&runtimeoptions.Options{ConfigBody: []byte("cache_dir = \"/c\"\ncache_max_bytes = 1024\n")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := decodeOptions(any)
+	o, err := decodeOptions(optionsAny(t, &runtimeoptions.Options{ConfigBody: []byte("cache_dir = \"/c\"\ncache_max_bytes = 1024\n")}))
 	if err != nil || o.CacheDir != "/c" || o.CacheMaxBytes != 1024 {
 		t.Fatalf("got %+v %v", o, err)
 	}
@@ -218,8 +212,7 @@ func TestDecodeOptions(t *testing.T) {
 	if l := s.launcherFor(&Options{CacheDir: "-"}); l.CacheDir != "" {
 		t.Fatalf("cache_dir \"-\" did not disable the cache: %+v", l)
 	}
-	bad, _ := protobuf.MarshalAnyToProto(&runtimeoptions.Options{ConfigBody: []byte("cache_dir = [")})
-	if _, err := decodeOptions(bad); !errdefs.IsInvalidArgument(err) {
+	if _, err := decodeOptions(optionsAny(t, &runtimeoptions.Options{ConfigBody: []byte("cache_dir = [")})); !errdefs.IsInvalidArgument(err) {
 		t.Fatalf("bad TOML: %v", err)
 	}
 	if o, err := decodeOptions(nil); o != nil || err != nil {

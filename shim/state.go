@@ -4,14 +4,11 @@ import (
 	"context"
 	"os"
 
-	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
-	"github.com/containerd/containerd/api/types/task"
-	"github.com/containerd/containerd/protobuf"
-	ptypes "github.com/containerd/containerd/protobuf/types"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // State reports the container's status, module host PID and exit.
-func (s *service) State(ctx context.Context, r *taskAPI.StateRequest) (*taskAPI.StateResponse, error) {
+func (s *service) State(ctx context.Context, r *taskapi.StateRequest) (*taskapi.StateResponse, error) {
 	if r.ExecID != "" {
 		return nil, errExec
 	}
@@ -20,7 +17,7 @@ func (s *service) State(ctx context.Context, r *taskAPI.StateRequest) (*taskAPI.
 		return nil, err
 	}
 	st, status, at := c.state()
-	return &taskAPI.StateResponse{
+	return &taskapi.StateResponse{
 		ID:         r.ID,
 		Bundle:     c.bundle,
 		Pid:        uint32(c.host.Pid()),
@@ -29,25 +26,25 @@ func (s *service) State(ctx context.Context, r *taskAPI.StateRequest) (*taskAPI.
 		Stdout:     c.stdPath.stdout,
 		Stderr:     c.stdPath.stderr,
 		ExitStatus: uint32(status),
-		ExitedAt:   protobuf.ToTimestamp(at),
+		ExitedAt:   at,
 	}, nil
 }
 
 // Pids lists the module host: the one process of a wasm container.
-func (s *service) Pids(ctx context.Context, r *taskAPI.PidsRequest) (*taskAPI.PidsResponse, error) {
+func (s *service) Pids(ctx context.Context, r *taskapi.PidsRequest) (*taskapi.PidsResponse, error) {
 	c, err := s.get(r.ID)
 	if err != nil {
 		return nil, err
 	}
 	if c.hasExited() {
-		return &taskAPI.PidsResponse{}, nil
+		return &taskapi.PidsResponse{}, nil
 	}
-	return &taskAPI.PidsResponse{Processes: []*task.ProcessInfo{{Pid: uint32(c.host.Pid())}}}, nil
+	return &taskapi.PidsResponse{Processes: []*taskapi.ProcessInfo{{Pid: uint32(c.host.Pid())}}}, nil
 }
 
 // Connect tells containerd the shim's and the module host's PIDs.
-func (s *service) Connect(ctx context.Context, r *taskAPI.ConnectRequest) (*taskAPI.ConnectResponse, error) {
-	resp := &taskAPI.ConnectResponse{ShimPid: uint32(os.Getpid())}
+func (s *service) Connect(ctx context.Context, r *taskapi.ConnectRequest) (*taskapi.ConnectResponse, error) {
+	resp := &taskapi.ConnectResponse{ShimPid: uint32(os.Getpid())}
 	if c, err := s.get(r.ID); err == nil {
 		resp.TaskPid = uint32(c.host.Pid())
 	}
@@ -55,27 +52,27 @@ func (s *service) Connect(ctx context.Context, r *taskAPI.ConnectRequest) (*task
 }
 
 // Shutdown ends the shim once it serves no container.
-func (s *service) Shutdown(ctx context.Context, r *taskAPI.ShutdownRequest) (*ptypes.Empty, error) {
+func (s *service) Shutdown(ctx context.Context, r *taskapi.ShutdownRequest) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.containers) > 0 {
-		return empty, nil
+		return nil
 	}
-	s.shutdown.Shutdown()
-	return empty, nil
+	s.shutdown()
+	return nil
 }
 
 // CloseIO closes the module's stdin.
-func (s *service) CloseIO(ctx context.Context, r *taskAPI.CloseIORequest) (*ptypes.Empty, error) {
+func (s *service) CloseIO(ctx context.Context, r *taskapi.CloseIORequest) error {
 	if r.ExecID != "" {
-		return nil, errExec
+		return errExec
 	}
 	c, err := s.get(r.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if r.Stdin && c.stdio != nil {
 		c.stdio.closeStdin()
 	}
-	return empty, nil
+	return nil
 }

@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 
-	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
-	"github.com/containerd/containerd/protobuf"
-	"github.com/containerd/typeurl/v2"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
-// Stats returns the cgroup metrics of the container's module host.
-func (s *service) Stats(ctx context.Context, r *taskAPI.StatsRequest) (*taskAPI.StatsResponse, error) {
+// Stats returns the cgroup metrics of the container's module host, as the
+// cgroups library's Metrics message for the cgroup's version.
+func (s *service) Stats(ctx context.Context, r *taskapi.StatsRequest) (*taskapi.StatsResponse, error) {
 	c, err := s.get(r.ID)
 	if err != nil {
 		return nil, err
@@ -18,13 +19,17 @@ func (s *service) Stats(ctx context.Context, r *taskAPI.StatsRequest) (*taskAPI.
 	if c.cgroup == nil {
 		return nil, fmt.Errorf("container %s has no cgroup (no linux.cgroupsPath in its spec): %w", r.ID, errNotFound)
 	}
-	m, err := c.cgroup.stats()
+	v, err := c.cgroup.stats()
 	if err != nil {
 		return nil, fmt.Errorf("cgroup stats: %w", err)
 	}
-	data, err := typeurl.MarshalAny(m)
-	if err != nil {
-		return nil, err
+	m, ok := v.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("cgroup stats of type %T are not a protobuf message", v)
 	}
-	return &taskAPI.StatsResponse{Stats: protobuf.FromAny(data)}, nil
+	data, err := proto.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode cgroup stats: %w", err)
+	}
+	return &taskapi.StatsResponse{Stats: &taskapi.Any{TypeURL: string(proto.MessageName(m)), Value: data}}, nil
 }

@@ -3,12 +3,11 @@ package shim
 import (
 	"context"
 
-	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
-	"github.com/containerd/containerd/protobuf"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // Wait blocks until the module host exits, or the request is cancelled.
-func (s *service) Wait(ctx context.Context, r *taskAPI.WaitRequest) (*taskAPI.WaitResponse, error) {
+func (s *service) Wait(ctx context.Context, r *taskapi.WaitRequest) (*taskapi.WaitResponse, error) {
 	if r.ExecID != "" {
 		return nil, errExec
 	}
@@ -22,5 +21,5 @@ func (s *service) Wait(ctx context.Context, r *taskAPI.WaitRequest) (*taskAPI.Wa
 		return nil, ctx.Err()
 	}
 	_, status, at := c.state()
-	return &taskAPI.WaitResponse{ExitStatus: uint32(status), ExitedAt: protobuf.ToTimestamp(at)}, nil
+	return &taskapi.WaitResponse{ExitStatus: uint32(status), ExitedAt: at}, nil
 }

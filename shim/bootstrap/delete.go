@@ -62,7 +62,7 @@ func deleteResponse(status int, at time.Time) []byte {
 func RemoveStaleSocket(bundle string) {
 	if b, err := os.ReadFile(filepath.Join(bundle, "address")); err == nil {
 		if a := strings.TrimSpace(string(b)); !canConnect(a) {
-			_ = removeSocket(a)
+			_ = RemoveSocket(a)
 		}
 	}
 }

@@ -63,8 +63,9 @@ func canConnect(address string) bool {
 	return true
 }
 
-// removeSocket removes the socket file at address, if there is one.
-func removeSocket(address string) error {
+// RemoveSocket removes the socket file at address, if there is one (the
+// serving shim removes its own as it exits).
+func RemoveSocket(address string) error {
 	p, err := socketPath(address)
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ func TestSocketWithContainerdHelpers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	defer removeSocket(address)
+	defer RemoveSocket(address)
 
 	// containerd finds a live shim at the address (start of a second
 	// container of a group) and dials it as it dials every shim.
@@ -80,7 +80,7 @@ func TestStaleSocketWithContainerdHelpers(t *testing.T) {
 	if cdshim.CanConnect(address) || canConnect(address) {
 		t.Fatal("a socket nobody listens on answers")
 	}
-	if err := removeSocket(address); err != nil {
+	if err := RemoveSocket(address); err != nil {
 		t.Fatal(err)
 	}
 	// Gone for containerd too: its dialer gets "no such file", not a

@@ -45,7 +45,7 @@ func runStart(f flags, stdin io.Reader, stdout io.Writer) (retErr error) {
 			_, err = io.WriteString(stdout, address)
 			return err
 		}
-		if err := removeSocket(address); err != nil {
+		if err := RemoveSocket(address); err != nil {
 			return fmt.Errorf("remove stale shim socket: %w", err)
 		}
 		l, err = listen(address)
@@ -56,7 +56,7 @@ func runStart(f flags, stdin io.Reader, stdout io.Writer) (retErr error) {
 	defer func() {
 		l.Close()
 		if retErr != nil {
-			_ = removeSocket(address)
+			_ = RemoveSocket(address)
 		}
 	}()
 	if err := writeAddress(address); err != nil {

@@ -1,0 +1,187 @@
+package shim
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/containerd/fifo"
+	"github.com/containerd/log"
+	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
+
+	"github.com/wasmtee/wasmtee/shim/bootstrap"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
+	"github.com/wasmtee/wasmtee/shim/ttrpc"
+)
+
+// flags are the shim command line containerd (through the entry binary)
+// gives: -namespace NS -id ID -address ADDR [-debug] [delete].
+type flags struct {
+	namespace, id, address string
+	debug, version         bool
+	action                 string
+}
+
+func parseFlags(args []string) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet(bootstrap.ServerBinary, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.namespace, "namespace", "", "namespace of the shim's containers")
+	fs.StringVar(&f.id, "id", "", "id of the task")
+	fs.StringVar(&f.address, "address", "", "containerd's GRPC address")
+	fs.BoolVar(&f.debug, "debug", false, "debug logging")
+	fs.BoolVar(&f.version, "v", false, "print the version")
+	// Flags containerd's shim protocol defines that this shim has no use for.
+	fs.String("publish-binary", "", "ignored: events go to TTRPC_ADDRESS")
+	fs.String("bundle", "", "ignored: the bundle is the working directory")
+	fs.String("socket", "", "ignored: the socket is inherited as fd 3")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	f.action = fs.Arg(0)
+	return f, nil
+}
+
+// Main is the serving shim binary's entry point.
+func Main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", bootstrap.ServerBinary, err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if isInfoRequest(args) {
+		return writeInfo(os.Stdout)
+	}
+	f, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case f.version:
+		fmt.Printf("%s:\n  Version:  %s\n  Go version: %s\n", bootstrap.ServerBinary, Version, runtime.Version())
+		return nil
+	case f.namespace == "":
+		return errors.New("shim namespace cannot be empty")
+	}
+	if f.debug {
+		log.L.Logger.SetLevel(logrus.DebugLevel)
+	}
+	ctx := withNamespace(context.Background(), f.namespace)
+	switch f.action {
+	case "delete":
+		signal.Ignore(syscall.SIGPIPE)
+		if err := cleanup(ctx, f.namespace, f.id); err != nil {
+			return err
+		}
+		resp := taskapi.DeleteResponse{ExitStatus: uint32(bootstrap.KilledStatus), ExitedAt: time.Now()}
+		_, err := os.Stdout.Write(resp.Marshal())
+		return err
+	case "":
+		return serve(ctx, f)
+	}
+	return fmt.Errorf("unknown action %q (this binary serves; containerd starts shims through containerd-shim-wasmtee-v1)", f.action)
+}
+
+// serve runs the task service on the socket the entry binary passes as fd
+// 3 until the task API's Shutdown (with no container left) or SIGTERM.
+func serve(ctx context.Context, f flags) error {
+	// The same memory settings as containerd's shim library: a tighter
+	// collector, memory handed back to the system now and then, and two
+	// Ps unless set otherwise.
+	debug.SetGCPercent(40)
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(2)
+	}
+	// The log FIFO is stderr: a containerd that went away must not kill
+	// the shim with SIGPIPE.
+	signal.Ignore(syscall.SIGPIPE)
+	if err := openLog(ctx); err != nil {
+		return err
+	}
+	// The entry binary wrote the socket's address before starting us; the
+	// bundle may be gone by the time we exit.
+	address, err := os.ReadFile("address")
+	if err != nil {
+		return fmt.Errorf("shim address: %w", err)
+	}
+	l, err := net.FileListener(os.NewFile(3, "socket"))
+	if err != nil {
+		return fmt.Errorf("socket (fd 3): %w", err)
+	}
+	done := make(chan struct{})
+	var once sync.Once
+	s, err := newService(func() { once.Do(func() { close(done) }) })
+	if err != nil {
+		return err
+	}
+	forwarded := make(chan struct{})
+	go func() {
+		s.forward(newPublisher(), f.namespace)
+		close(forwarded)
+	}()
+	server := ttrpc.NewServer()
+	s.register(server, f.namespace)
+	go func() {
+		if err := server.Serve(l); err != nil && !errors.Is(err, ttrpc.ErrServerClosed) {
+			log.G(ctx).WithError(err).Error("ttrpc server")
+			s.shutdown()
+		}
+	}()
+	go freeMemory()
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case <-done:
+	case sig := <-sigs:
+		log.G(ctx).WithField("signal", sig).Debug("exit signal")
+	}
+	// New connections fail from here on; the ones open are served out.
+	if err := bootstrap.RemoveSocket(strings.TrimSpace(string(address))); err != nil {
+		log.G(ctx).WithError(err).Warn("remove shim socket")
+	}
+	s.closeEvents()
+	select {
+	case <-forwarded:
+	case <-time.After(publishTimeout):
+		log.G(ctx).Warn("events not all published at shutdown")
+	}
+	sctx, cancel := context.WithTimeout(ctx, time.Second)
+	server.Shutdown(sctx) // lets the Shutdown call's answer out
+	cancel()
+	return nil
+}
+
+// freeMemory hands memory the collector freed back to the system every 30
+// seconds, as containerd's shim library does for its shims.
+func freeMemory() {
+	for range time.Tick(30 * time.Second) {
+		debug.FreeOSMemory()
+	}
+}
+
+// openLog sends the shim's log (and stderr) to the "log" FIFO containerd
+// reads in the bundle directory.
+func openLog(ctx context.Context) error {
+	log.L.Logger.SetFormatter(&logrus.TextFormatter{TimestampFormat: log.RFC3339NanoFixed, FullTimestamp: true})
+	f, err := fifo.OpenFifoDup2(ctx, "log", unix.O_WRONLY, 0o700, int(os.Stderr.Fd()))
+	if err != nil {
+		return fmt.Errorf("open log FIFO: %w", err)
+	}
+	log.L.Logger.SetOutput(f)
+	return nil
+}
