@@ -14,17 +14,57 @@ import (
 // ErrInvalidSpec marks a bundle that wasmtee cannot run as written.
 var ErrInvalidSpec = errors.New("invalid container spec")
 
-// ReadSpec reads and decodes BUNDLE/config.json.
+// ReadSpec reads BUNDLE/config.json and decodes the part of it that a wasm
+// container uses: the process, root, mounts, annotations, and of the Linux
+// section the cgroup path, resources and namespaces. The rest (seccomp,
+// devices, Windows, VM, hooks, ...) is left out, which spares each new shim
+// process encoding/json's work on every type of the runtime spec (about a
+// millisecond of its first create). A caller that rewrites config.json reads
+// it whole with ReadFullSpec.
 func ReadSpec(bundle string) (*specs.Spec, error) {
-	data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
-	if err != nil {
-		return nil, fmt.Errorf("read bundle config: %w", err)
+	var s usedSpec
+	if err := readSpec(bundle, &s); err != nil {
+		return nil, err
 	}
+	spec := &specs.Spec{Version: s.Version, Process: s.Process, Root: s.Root, Mounts: s.Mounts, Annotations: s.Annotations}
+	if l := s.Linux; l != nil {
+		spec.Linux = &specs.Linux{CgroupsPath: l.CgroupsPath, Resources: l.Resources, Namespaces: l.Namespaces}
+	}
+	return spec, nil
+}
+
+// ReadFullSpec reads and decodes the whole of BUNDLE/config.json.
+func ReadFullSpec(bundle string) (*specs.Spec, error) {
 	var s specs.Spec
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("%w: config.json: %v", ErrInvalidSpec, err)
+	if err := readSpec(bundle, &s); err != nil {
+		return nil, err
 	}
 	return &s, nil
+}
+
+// usedSpec is the part of a runtime spec that ReadSpec decodes.
+type usedSpec struct {
+	Version     string            `json:"ociVersion"`
+	Process     *specs.Process    `json:"process,omitempty"`
+	Root        *specs.Root       `json:"root,omitempty"`
+	Mounts      []specs.Mount     `json:"mounts,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Linux       *struct {
+		Resources   *specs.LinuxResources  `json:"resources,omitempty"`
+		CgroupsPath string                 `json:"cgroupsPath,omitempty"`
+		Namespaces  []specs.LinuxNamespace `json:"namespaces,omitempty"`
+	} `json:"linux,omitempty"`
+}
+
+func readSpec(bundle string, v any) error {
+	data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		return fmt.Errorf("read bundle config: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%w: config.json: %v", ErrInvalidSpec, err)
+	}
+	return nil
 }
 
 // Load maps a runtime spec onto a Workload. rootfs is the host path of the

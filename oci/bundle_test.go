@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -159,4 +160,46 @@ func TestOpenModuleReadsNoHostSymlink(t *testing.T) {
 		t.Fatalf("absolute last-component link inside the rootfs: %v", err)
 	}
 	f.Close()
+}
+
+// TestReadSpecKeepsWhatIsUsed: ReadSpec decodes every field a wasm
+// container uses exactly as the whole spec has them.
+func TestReadSpecKeepsWhatIsUsed(t *testing.T) {
+	limit, shares := int64(64<<20), uint64(512)
+	full := specs.Spec{
+		Version:  "1.2.1",
+		Hostname: "h",
+		Process: &specs.Process{Args: []string{"/m.wasm", "a"}, Env: []string{"A=1"}, Cwd: "/w",
+			User: specs.User{UID: 7, GID: 8, AdditionalGids: []uint32{9}}, Terminal: true},
+		Root:        &specs.Root{Path: "rootfs", Readonly: true},
+		Mounts:      []specs.Mount{{Destination: "/d", Type: "bind", Source: "/s", Options: []string{"ro", "rbind"}}},
+		Annotations: map[string]string{"io.kubernetes.cri.container-type": "container"},
+		Linux: &specs.Linux{
+			CgroupsPath: "/pod/c",
+			Resources:   &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}, CPU: &specs.LinuxCPU{Shares: &shares}},
+			Namespaces:  []specs.LinuxNamespace{{Type: specs.NetworkNamespace, Path: "/proc/1/ns/net"}},
+			MaskedPaths: []string{"/proc/kcore"},
+		},
+	}
+	dir := t.TempDir()
+	data, err := json.Marshal(&full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadSpec(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := specs.Spec{Version: full.Version, Process: full.Process, Root: full.Root, Mounts: full.Mounts, Annotations: full.Annotations,
+		Linux: &specs.Linux{CgroupsPath: full.Linux.CgroupsPath, Resources: full.Linux.Resources, Namespaces: full.Linux.Namespaces}}
+	if !reflect.DeepEqual(got, &want) {
+		t.Fatalf("ReadSpec:\n%+v\nwant\n%+v", got, &want)
+	}
+	whole, err := ReadFullSpec(dir)
+	if err != nil || !reflect.DeepEqual(whole, &full) {
+		t.Fatalf("ReadFullSpec: %+v %v", whole, err)
+	}
 }

@@ -19,6 +19,8 @@ import (
 	runc "github.com/containerd/go-runc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/wasmtee/wasmtee/oci"
 )
 
 // runcRoot keeps the state of the ordinary Linux containers (sidecars) that
@@ -168,8 +170,9 @@ func runcLog(bundle string) string {
 // at the pod sandbox (/proc/<sandbox pid>/ns/...). wasmtee runs the sandbox
 // inside the shim, so those paths would be the shim's, that is the host's,
 // namespaces: a sidecar gets new ones of its own instead. spec is the
-// bundle's config.json as Create read it; it is left as it is, and
-// config.json is written only if a namespace changes.
+// bundle's config.json as Create read it (oci.ReadSpec: not all of it); it
+// is left as it is, and config.json is read whole and written only if a
+// namespace changes.
 func privateSandboxNamespaces(bundle string, spec *specs.Spec) error {
 	if spec.Linux == nil {
 		return nil
@@ -187,10 +190,15 @@ func privateSandboxNamespaces(bundle string, spec *specs.Spec) error {
 	if namespaces == nil {
 		return nil
 	}
-	s, linux := *spec, *spec.Linux
-	linux.Namespaces = namespaces
-	s.Linux = &linux
-	out, err := json.Marshal(&s)
+	full, err := oci.ReadFullSpec(bundle)
+	if err != nil {
+		return err
+	}
+	if full.Linux == nil {
+		return fmt.Errorf("bundle config: the Linux section is gone")
+	}
+	full.Linux.Namespaces = namespaces
+	out, err := json.Marshal(full)
 	if err != nil {
 		return fmt.Errorf("bundle config: %w", err)
 	}

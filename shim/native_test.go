@@ -16,6 +16,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/wasmtee/wasmtee/oci"
 	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
@@ -102,9 +103,9 @@ func TestNativeSubreaperOncePerShim(t *testing.T) {
 }
 
 // TestLaunchNativeUsesCreateSpec: a sidecar's create works from the spec
-// Create read, without reading config.json again; the namespaces CRI
-// points at the sandbox (the shim) are written back cleared, and the
-// caller's spec is left unchanged.
+// Create read; the namespaces CRI points at the sandbox (the shim) are
+// written back cleared into the whole of config.json (the parts Create's
+// read left out kept), and the caller's spec is left unchanged.
 func TestLaunchNativeUsesCreateSpec(t *testing.T) {
 	fakeRunc(t)
 	countSubreaper(t)
@@ -118,13 +119,23 @@ func TestLaunchNativeUsesCreateSpec(t *testing.T) {
 			{Type: specs.NetworkNamespace, Path: "/var/run/netns/cni-1"},
 		}},
 	}
-	before, _ := json.Marshal(spec)
 	bundle := t.TempDir()
 	config := filepath.Join(bundle, "config.json")
-	// What is on disk is not read again: Create has the spec already.
-	if err := os.WriteFile(config, []byte("not read again"), 0o600); err != nil {
+	// On disk is the whole spec, with sections Create's read leaves out
+	// (oci.ReadSpec), which the rewrite must keep.
+	onDisk := *spec
+	onDisk.Hostname = "sidecar-host"
+	onDisk.Linux = &specs.Linux{Namespaces: spec.Linux.Namespaces, MaskedPaths: []string{"/proc/kcore"}}
+	if data, err := json.Marshal(&onDisk); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(config, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	spec, err := oci.ReadSpec(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := json.Marshal(spec)
 	s := &service{}
 	c := &container{id: "side", ns: "ns", bundle: bundle}
 	if err := s.launchNative(context.Background(), c, &taskapi.CreateTaskRequest{ID: "side", Bundle: bundle}, spec); err != nil {
@@ -149,7 +160,8 @@ func TestLaunchNativeUsesCreateSpec(t *testing.T) {
 		{Type: specs.PIDNamespace}, {Type: specs.IPCNamespace}, {Type: specs.UTSNamespace},
 		{Type: specs.NetworkNamespace, Path: "/var/run/netns/cni-1"},
 	}
-	if !reflect.DeepEqual(written.Linux.Namespaces, want) || !reflect.DeepEqual(written.Process, spec.Process) {
+	if !reflect.DeepEqual(written.Linux.Namespaces, want) || !reflect.DeepEqual(written.Process, spec.Process) ||
+		written.Hostname != "sidecar-host" || !reflect.DeepEqual(written.Linux.MaskedPaths, []string{"/proc/kcore"}) {
 		t.Errorf("config.json:\n%s", data)
 	}
 }
