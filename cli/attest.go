@@ -8,17 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/containerd/ttrpc"
-	"google.golang.org/protobuf/types/known/wrapperspb"
-
 	"github.com/wasmtee/wasmtee/shim/api"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
+	"github.com/wasmtee/wasmtee/shim/ttrpc"
 )
 
 func init() {
@@ -146,24 +144,29 @@ func notFound(req api.AttestRequest, failed []error) error {
 // ctx), and the shim's answer. `wasmtee attest` makes it for every shim it
 // tries; the bench times it.
 func AskShim(ctx context.Context, sock string, req api.AttestRequest) (*api.AttestResponse, error) {
-	conn, err := net.DialTimeout("unix", sock, time.Second)
+	dctx, cancel := context.WithTimeout(ctx, time.Second)
+	client, err := ttrpc.Dial(dctx, sock)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
-	client := ttrpc.NewClient(conn)
 	defer client.Close()
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var out wrapperspb.BytesValue
-	if err := client.Call(ctx, api.AttestService, api.AttestMethod, &wrapperspb.BytesValue{Value: body}, &out); err != nil {
+	out, err := client.Call(ctx, api.AttestService, api.AttestMethod, taskapi.MarshalBytesValue(body))
+	if err != nil {
 		return nil, err
 	}
+	value, err := taskapi.UnmarshalBytesValue(out)
+	if err != nil {
+		return nil, fmt.Errorf("shim's answer: %w", err)
+	}
 	var resp api.AttestResponse
-	if err := json.Unmarshal(out.Value, &resp); err != nil {
+	if err := json.Unmarshal(value, &resp); err != nil {
 		return nil, fmt.Errorf("shim's answer is not JSON: %w", err)
 	}
 	return &resp, nil

@@ -3,9 +3,7 @@ package shim
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -26,34 +24,6 @@ import (
 	"github.com/wasmtee/wasmtee/shim/ttrpc"
 )
 
-// flags are the shim command line containerd (through the entry binary)
-// gives: -namespace NS -id ID -address ADDR [-debug] [delete].
-type flags struct {
-	namespace, id, address string
-	debug, version         bool
-	action                 string
-}
-
-func parseFlags(args []string) (flags, error) {
-	var f flags
-	fs := flag.NewFlagSet(bootstrap.ServerBinary, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.StringVar(&f.namespace, "namespace", "", "namespace of the shim's containers")
-	fs.StringVar(&f.id, "id", "", "id of the task")
-	fs.StringVar(&f.address, "address", "", "containerd's GRPC address")
-	fs.BoolVar(&f.debug, "debug", false, "debug logging")
-	fs.BoolVar(&f.version, "v", false, "print the version")
-	// Flags containerd's shim protocol defines that this shim has no use for.
-	fs.String("publish-binary", "", "ignored: events go to TTRPC_ADDRESS")
-	fs.String("bundle", "", "ignored: the bundle is the working directory")
-	fs.String("socket", "", "ignored: the socket is inherited as fd 3")
-	if err := fs.Parse(args); err != nil {
-		return f, err
-	}
-	f.action = fs.Arg(0)
-	return f, nil
-}
-
 // Main is the serving shim binary's entry point.
 func Main() {
 	if err := run(os.Args[1:]); err != nil {
@@ -66,25 +36,25 @@ func run(args []string) error {
 	if isInfoRequest(args) {
 		return writeInfo(os.Stdout)
 	}
-	f, err := parseFlags(args)
+	f, err := bootstrap.ParseFlags(args)
 	if err != nil {
 		return err
 	}
 	switch {
-	case f.version:
+	case f.Version:
 		fmt.Printf("%s:\n  Version:  %s\n  Go version: %s\n", bootstrap.ServerBinary, Version, runtime.Version())
 		return nil
-	case f.namespace == "":
+	case f.Namespace == "":
 		return errors.New("shim namespace cannot be empty")
 	}
-	if f.debug {
+	if f.Debug {
 		log.L.Logger.SetLevel(logrus.DebugLevel)
 	}
-	ctx := withNamespace(context.Background(), f.namespace)
-	switch f.action {
+	ctx := withNamespace(context.Background(), f.Namespace)
+	switch f.Action {
 	case "delete":
 		signal.Ignore(syscall.SIGPIPE)
-		if err := cleanup(ctx, f.namespace, f.id); err != nil {
+		if err := cleanup(ctx, f.Namespace, f.ID); err != nil {
 			return err
 		}
 		resp := taskapi.DeleteResponse{ExitStatus: uint32(bootstrap.KilledStatus), ExitedAt: time.Now()}
@@ -93,12 +63,12 @@ func run(args []string) error {
 	case "":
 		return serve(ctx, f)
 	}
-	return fmt.Errorf("unknown action %q (this binary serves; containerd starts shims through containerd-shim-wasmtee-v1)", f.action)
+	return fmt.Errorf("unknown action %q (this binary serves; containerd starts shims through containerd-shim-wasmtee-v1)", f.Action)
 }
 
 // serve runs the task service on the socket the entry binary passes as fd
 // 3 until the task API's Shutdown (with no container left) or SIGTERM.
-func serve(ctx context.Context, f flags) error {
+func serve(ctx context.Context, f bootstrap.Flags) error {
 	// The same memory settings as containerd's shim library: a tighter
 	// collector, memory handed back to the system now and then, and two
 	// Ps unless set otherwise.
@@ -130,11 +100,11 @@ func serve(ctx context.Context, f flags) error {
 	}
 	forwarded := make(chan struct{})
 	go func() {
-		s.forward(newPublisher(), f.namespace)
+		s.forward(newPublisher(), f.Namespace)
 		close(forwarded)
 	}()
 	server := ttrpc.NewServer()
-	s.register(server, f.namespace)
+	s.register(server, f.Namespace)
 	go func() {
 		if err := server.Serve(l); err != nil && !errors.Is(err, ttrpc.ErrServerClosed) {
 			log.G(ctx).WithError(err).Error("ttrpc server")

@@ -35,28 +35,33 @@ func ServerPath(entry string) string {
 	return filepath.Join(filepath.Dir(entry), ServerBinary)
 }
 
-// flags are the ones containerd passes to a runtime v2 shim binary.
-type flags struct {
-	namespace, id, address, bundle string
-	debug                          bool
-	action                         string
+// Flags are the ones containerd passes to a runtime v2 shim binary; both of
+// wasmtee's shim binaries read them with ParseFlags.
+type Flags struct {
+	Namespace, ID, Address, Bundle string
+	Debug, Version                 bool
+	// Action is "start", "delete", or "" for the serving process.
+	Action string
 }
 
-func parse(args []string) (flags, error) {
-	var f flags
+// ParseFlags parses a shim command line. Unknown flags (containerd 2.x's
+// -info) are an error.
+func ParseFlags(args []string) (Flags, error) {
+	var f Flags
 	fs := flag.NewFlagSet("containerd-shim-wasmtee-v1", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.BoolVar(&f.debug, "debug", false, "")
-	fs.StringVar(&f.namespace, "namespace", "", "")
-	fs.StringVar(&f.id, "id", "", "")
-	fs.StringVar(&f.address, "address", "", "")
-	fs.StringVar(&f.bundle, "bundle", "", "")
+	fs.BoolVar(&f.Debug, "debug", false, "")
+	fs.StringVar(&f.Namespace, "namespace", "", "")
+	fs.StringVar(&f.ID, "id", "", "")
+	fs.StringVar(&f.Address, "address", "", "")
+	fs.StringVar(&f.Bundle, "bundle", "", "")
+	fs.BoolVar(&f.Version, "v", false, "")
 	fs.String("socket", "", "")
 	fs.String("publish-binary", "", "")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
-	f.action = fs.Arg(0)
+	f.Action = fs.Arg(0)
 	return f, nil
 }
 
@@ -64,12 +69,12 @@ func parse(args []string) (flags, error) {
 // delete, and execs the serving shim binary for everything else (the
 // version, containerd 2.x's -info, a delete with something to clean up).
 func Main() {
-	f, err := parse(os.Args[1:])
-	if err != nil {
+	f, err := ParseFlags(os.Args[1:])
+	if err != nil || f.Version {
 		// -v, -info or anything else this binary does not know.
 		err = execServer(os.Args[1:])
 	} else {
-		switch f.action {
+		switch f.Action {
 		case "start":
 			err = runStart(f, os.Stdin, os.Stdout)
 		case "delete":

@@ -17,18 +17,19 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	f, err := parse([]string{"-namespace", "k8s.io", "-address", "/run/c.sock", "-publish-binary", "/bin/x", "-id", "c1", "-debug", "start"})
+	f, err := ParseFlags([]string{"-namespace", "k8s.io", "-address", "/run/c.sock", "-publish-binary", "/bin/x", "-id", "c1", "-debug", "start"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.namespace != "k8s.io" || f.id != "c1" || f.address != "/run/c.sock" || !f.debug || f.action != "start" {
+	if f.Namespace != "k8s.io" || f.ID != "c1" || f.Address != "/run/c.sock" || !f.Debug || f.Action != "start" {
 		t.Errorf("parsed %+v", f)
 	}
 	// Flags this binary leaves to the server: -v, -info.
-	for _, a := range [][]string{{"-v"}, {"-info"}} {
-		if _, err := parse(a); err == nil {
-			t.Errorf("parse(%q) succeeded; want it left to the server", a)
-		}
+	if f, err := ParseFlags([]string{"-v"}); err != nil || !f.Version {
+		t.Errorf("-v: %+v %v", f, err)
+	}
+	if _, err := ParseFlags([]string{"-info"}); err == nil {
+		t.Errorf("-info parsed; want it left to the server")
 	}
 }
 
@@ -111,7 +112,7 @@ func TestDeleteResponse(t *testing.T) {
 
 func TestFastDelete(t *testing.T) {
 	bundle := t.TempDir()
-	f := flags{namespace: "default", id: "c1", bundle: bundle, action: "delete"}
+	f := Flags{Namespace: "default", ID: "c1", Bundle: bundle, Action: "delete"}
 
 	// A stale socket (no server) named by the bundle's address is removed.
 	sock := filepath.Join(t.TempDir(), "s")
@@ -162,7 +163,7 @@ func TestFastDelete(t *testing.T) {
 
 func TestStartWithoutServer(t *testing.T) {
 	t.Chdir(t.TempDir())
-	err := runStart(flags{namespace: "default", id: "c1", address: "/run/containerd/containerd.sock"}, strings.NewReader(""), &bytes.Buffer{})
+	err := runStart(Flags{Namespace: "default", ID: "c1", Address: "/run/containerd/containerd.sock"}, strings.NewReader(""), &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "install "+ServerBinary+" beside") {
 		t.Fatalf("start with no %s beside the test binary: %v", ServerBinary, err)
 	}

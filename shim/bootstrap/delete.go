@@ -24,8 +24,8 @@ const KilledStatus = 128 + int(syscall.SIGKILL)
 // Delete released the container. Only a stale socket may be left (the
 // server removes it as it exits). It reports false when the full cleanup
 // must run.
-func fastDelete(f flags, stdout io.Writer) (bool, error) {
-	bundle := f.bundle
+func fastDelete(f Flags, stdout io.Writer) (bool, error) {
+	bundle := f.Bundle
 	if bundle == "" {
 		cwd, err := os.Getwd()
 		if err != nil {

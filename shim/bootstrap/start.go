@@ -18,11 +18,11 @@ import (
 // runStart is "shim start", run by containerd in the bundle directory: it
 // prints the ttrpc address of the shim server for the container's group,
 // starting one when the group has none.
-func runStart(f flags, stdin io.Reader, stdout io.Writer) (retErr error) {
-	if f.namespace == "" {
+func runStart(f Flags, stdin io.Reader, stdout io.Writer) (retErr error) {
+	if f.Namespace == "" {
 		return errors.New("shim namespace cannot be empty")
 	}
-	if f.id == "" {
+	if f.ID == "" {
 		return errors.New("shim id cannot be empty")
 	}
 	server, err := serverPath()
@@ -35,7 +35,7 @@ func runStart(f flags, stdin io.Reader, stdout io.Writer) (retErr error) {
 	if err := saveOptions(stdin); err != nil {
 		return err
 	}
-	address := api.Address(f.address, f.namespace, group(f.id))
+	address := api.Address(f.Address, f.Namespace, group(f.ID))
 	l, err := listen(address)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		if canConnect(address) {
@@ -88,9 +88,9 @@ func group(id string) string {
 // startServer starts the serving shim on the listening socket (its fd 3),
 // in its own process group so that signals to containerd's do not reach it.
 // It inherits this process's working directory, the bundle.
-func startServer(p string, f flags, socket *os.File) error {
-	args := []string{"-namespace", f.namespace, "-id", f.id, "-address", f.address}
-	if f.debug {
+func startServer(p string, f Flags, socket *os.File) error {
+	args := []string{"-namespace", f.Namespace, "-id", f.ID, "-address", f.Address}
+	if f.Debug {
 		args = append(args, "-debug")
 	}
 	cmd := exec.Command(p, args...)
