@@ -20,7 +20,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wasmtee/wasmtee/shim/bootstrap"
-	"github.com/wasmtee/wasmtee/shim/taskapi"
 	"github.com/wasmtee/wasmtee/shim/ttrpc"
 )
 
@@ -57,8 +56,7 @@ func run(args []string) error {
 		if err := cleanup(ctx, f.Namespace, f.ID); err != nil {
 			return err
 		}
-		resp := taskapi.DeleteResponse{ExitStatus: uint32(bootstrap.KilledStatus), ExitedAt: time.Now()}
-		_, err := os.Stdout.Write(resp.Marshal())
+		_, err := os.Stdout.Write(bootstrap.KilledResponse())
 		return err
 	case "":
 		return serve(ctx, f)

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // KilledStatus is the exit status "delete" reports for a container whose
@@ -37,23 +37,15 @@ func fastDelete(f Flags, stdout io.Writer) (bool, error) {
 		return false, nil
 	}
 	RemoveStaleSocket(bundle)
-	_, err := stdout.Write(deleteResponse(KilledStatus, time.Now()))
+	_, err := stdout.Write(KilledResponse())
 	return true, err
 }
 
-// deleteResponse is containerd's task.v2.DeleteResponse (pid 1, exit_status
-// 2, exited_at 3 as a google.protobuf.Timestamp) in protobuf wire format.
-func deleteResponse(status int, at time.Time) []byte {
-	var ts []byte
-	ts = protowire.AppendTag(ts, 1, protowire.VarintType)
-	ts = protowire.AppendVarint(ts, uint64(at.Unix()))
-	ts = protowire.AppendTag(ts, 2, protowire.VarintType)
-	ts = protowire.AppendVarint(ts, uint64(at.Nanosecond()))
-	var b []byte
-	b = protowire.AppendTag(b, 2, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(status))
-	b = protowire.AppendTag(b, 3, protowire.BytesType)
-	return protowire.AppendBytes(b, ts)
+// KilledResponse is the task API's DeleteResponse that "delete" prints for
+// a container whose shim is gone: killed, now.
+func KilledResponse() []byte {
+	r := taskapi.DeleteResponse{ExitStatus: uint32(KilledStatus), ExitedAt: time.Now()}
+	return r.Marshal()
 }
 
 // RemoveStaleSocket removes the shim socket that bundle's "address" names
