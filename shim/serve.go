@@ -52,7 +52,7 @@ func run(args []string) error {
 	ctx := withNamespace(context.Background(), f.Namespace)
 	switch f.Action {
 	case "delete":
-		signal.Ignore(syscall.SIGPIPE)
+		catchSIGPIPE()
 		if err := cleanup(ctx, f.Namespace, f.ID); err != nil {
 			return err
 		}
@@ -76,7 +76,7 @@ func serve(ctx context.Context, f bootstrap.Flags) error {
 	}
 	// The log FIFO is stderr: a containerd that went away must not kill
 	// the shim with SIGPIPE.
-	signal.Ignore(syscall.SIGPIPE)
+	catchSIGPIPE()
 	if err := openLog(ctx); err != nil {
 		return err
 	}
@@ -132,6 +132,16 @@ func serve(ctx context.Context, f bootstrap.Flags) error {
 	server.Shutdown(sctx) // lets the Shutdown call's answer out
 	cancel()
 	return nil
+}
+
+// catchSIGPIPE keeps a write to a broken pipe on stdout or stderr (the log
+// FIFO, once containerd is gone) from killing the shim: the write fails
+// with EPIPE instead. The signal is caught, as containerd's shim library
+// does, not ignored: an ignored signal stays ignored across exec in every
+// process the shim starts (gramine-sgx, runc, module hosts), while a caught
+// one is reset to its default there.
+func catchSIGPIPE() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
 
 // freeMemory hands memory the collector freed back to the system every 30
