@@ -14,32 +14,45 @@ import (
 )
 
 // send queues a task event. Events are published in the order sent; once
-// the shim is shutting down, further events are dropped.
+// the shim is shutting down (endEvents), further events are dropped, and a
+// send waiting for room in a full queue gives up.
 func (s *service) send(e taskapi.Event) {
-	s.eventsMu.Lock()
-	defer s.eventsMu.Unlock()
-	if !s.eventsClosed {
-		s.events <- e
+	select {
+	case <-s.eventsEnd:
+		return
+	default:
+	}
+	select {
+	case s.events <- e:
+	case <-s.eventsEnd:
 	}
 }
 
-// closeEvents ends the event queue: forward returns once it is drained.
-func (s *service) closeEvents() {
-	s.eventsMu.Lock()
-	defer s.eventsMu.Unlock()
-	if !s.eventsClosed {
-		s.eventsClosed = true
-		close(s.events)
-	}
+// endEvents ends the event queue: forward publishes what is queued and
+// returns. It never waits, not even for senders blocked on a full queue.
+func (s *service) endEvents() {
+	s.endEventsOnce.Do(func() { close(s.eventsEnd) })
 }
 
-// forward publishes queued events in order, in namespace ns, until the
-// queue is closed and drained.
+// forward publishes queued events in order, in namespace ns, until
+// endEvents; then it publishes what is still queued and returns.
 func (s *service) forward(p *publisher, ns string) {
-	for e := range s.events {
-		p.publish(ns, e)
+	defer p.close()
+	for {
+		select {
+		case e := <-s.events:
+			p.publish(ns, e)
+		case <-s.eventsEnd:
+			for {
+				select {
+				case e := <-s.events:
+					p.publish(ns, e)
+				default:
+					return
+				}
+			}
+		}
 	}
-	p.close()
 }
 
 // Event delivery to containerd's events service.

@@ -122,7 +122,7 @@ func serve(ctx context.Context, f bootstrap.Flags) error {
 	if err := bootstrap.RemoveSocket(strings.TrimSpace(string(address))); err != nil {
 		log.G(ctx).WithError(err).Warn("remove shim socket")
 	}
-	s.closeEvents()
+	s.endEvents()
 	select {
 	case <-forwarded:
 	case <-time.After(publishTimeout):

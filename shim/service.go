@@ -25,9 +25,9 @@ const (
 type service struct {
 	launcher *enclave.Launcher
 	events   chan taskapi.Event
-	// eventsMu guards closing events against sends.
-	eventsMu     sync.Mutex
-	eventsClosed bool
+	// eventsEnd is closed (once) when the shim shuts down: see endEvents.
+	eventsEnd     chan struct{}
+	endEventsOnce sync.Once
 	// shutdown asks the shim to end (the task API's Shutdown, once it
 	// serves no container).
 	shutdown func()
@@ -49,6 +49,7 @@ func newService(shutdown func()) (*service, error) {
 	return &service{
 		launcher:   newLauncher(exe),
 		events:     make(chan taskapi.Event, 128),
+		eventsEnd:  make(chan struct{}),
 		shutdown:   shutdown,
 		containers: map[string]*container{},
 	}, nil
