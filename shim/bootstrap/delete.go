@@ -15,7 +15,8 @@ import (
 
 // KilledStatus is the exit status "delete" reports for a container whose
 // shim is gone: the module host died with it (PDEATHSIG, SIGKILL). Both
-// answers report it: this binary's and the serving shim's (Manager.Stop).
+// answers report it (KilledResponse): this binary's fast delete and the
+// serving binary's "delete", which cleans up first.
 const KilledStatus = 128 + int(syscall.SIGKILL)
 
 // fastDelete answers "shim delete", which containerd runs whenever a shim's
