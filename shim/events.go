@@ -103,6 +103,21 @@ func (p *publisher) forward(ns string, req []byte) error {
 	defer p.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 	defer cancel()
+	ctx = ttrpc.WithMetadata(ctx, ttrpc.MD{nsMetadataKey: {ns}})
+	reused := p.client != nil
+	err := p.call(ctx, req)
+	if reused && errors.Is(err, ttrpc.ErrClosed) {
+		// The connection is from before containerd restarted: connect
+		// again at once, as containerd's shim library does, rather than
+		// hold this event (and those queued after it) for a retry.
+		err = p.call(ctx, req)
+	}
+	return err
+}
+
+// call forwards req on the publisher's connection, connecting first if it
+// has none; a failed call drops the connection.
+func (p *publisher) call(ctx context.Context, req []byte) error {
 	if p.client == nil {
 		c, err := ttrpc.Dial(ctx, p.address)
 		if err != nil {
@@ -110,7 +125,6 @@ func (p *publisher) forward(ns string, req []byte) error {
 		}
 		p.client = c
 	}
-	ctx = ttrpc.WithMetadata(ctx, ttrpc.MD{nsMetadataKey: {ns}})
 	if _, err := p.client.Call(ctx, eventsService, eventsForward, req); err != nil {
 		p.client.Close()
 		p.client = nil

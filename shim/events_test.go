@@ -25,6 +25,13 @@ type fakeEvents struct {
 func (f *fakeEvents) serve(t *testing.T) string {
 	t.Helper()
 	sock := filepath.Join(t.TempDir(), "containerd.sock.ttrpc")
+	f.serveAt(t, sock)
+	return sock
+}
+
+// serveAt serves the events service on a new socket at sock.
+func (f *fakeEvents) serveAt(t *testing.T, sock string) *ttrpc.Server {
+	t.Helper()
 	l, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +50,7 @@ func (f *fakeEvents) serve(t *testing.T) string {
 	}})
 	go server.Serve(l)
 	t.Cleanup(func() { server.Close() })
-	return sock
+	return server
 }
 
 func (f *fakeEvents) events() []string {
@@ -113,5 +120,30 @@ func TestForwardPublishesQueueAtEnd(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("published %v, want %v", got, want)
 		}
+	}
+}
+
+// TestPublisherReconnectsAtOnce: after containerd restarted, the first
+// event goes out on a new connection at once, not after a retry's wait.
+func TestPublisherReconnectsAtOnce(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "containerd.sock.ttrpc")
+	var before, after fakeEvents
+	old := before.serveAt(t, sock)
+	p := &publisher{address: sock}
+	defer p.close()
+	p.publish("default", &taskapi.TaskStart{ContainerID: "c1"})
+	if got := before.events(); len(got) != 1 {
+		t.Fatalf("before the restart: published %v", got)
+	}
+	old.Close() // containerd stops...
+	time.Sleep(20 * time.Millisecond)
+	after.serveAt(t, sock) // ...and is back
+	start := time.Now()
+	p.publish("default", &taskapi.TaskExit{ContainerID: "c1"})
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("the first event after containerd restarted took %v", d)
+	}
+	if got := after.events(); len(got) != 1 || got[0] != "default/default/tasks/exit" {
+		t.Fatalf("after the restart: published %v", got)
 	}
 }
