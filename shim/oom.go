@@ -6,10 +6,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 
+	"github.com/containerd/cgroups/v3/cgroup1"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,6 +24,9 @@ import (
 // controller signals an eventfd registered on memory.oom_control.
 func (g v1group) watchOOM(notify func()) (stop func(), err error) {
 	fd, err := g.cg.OOMEventFD()
+	if errors.Is(err, cgroup1.ErrMemoryNotSupported) {
+		return func() {}, nil // no memory controller: no OOM kills to watch
+	}
 	if err != nil {
 		return nil, fmt.Errorf("register OOM eventfd: %w", err)
 	}
@@ -58,6 +63,9 @@ const v1Root = "/sys/fs/cgroup"
 // rise of its oom_kill count is a kill.
 func (g v2group) watchOOM(notify func()) (stop func(), err error) {
 	events := filepath.Join(g.dir, "memory.events")
+	if _, err := os.Stat(events); errors.Is(err, fs.ErrNotExist) {
+		return func() {}, nil // the memory controller is not enabled here
+	}
 	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("inotify: %w", err)

@@ -67,3 +67,14 @@ func TestOOMKillsParse(t *testing.T) {
 }
 
 func itoa(n int) string { return string(rune('0' + n)) }
+
+// TestWatchOOMV2WithoutMemoryController: a cgroup without memory.events
+// (the memory controller not enabled) has nothing to watch, and that is
+// not an error.
+func TestWatchOOMV2WithoutMemoryController(t *testing.T) {
+	stop, err := v2group{dir: t.TempDir()}.watchOOM(func() { t.Error("OOM reported") })
+	if err != nil || stop == nil {
+		t.Fatalf("watch without memory.events: stop %v, err %v", stop != nil, err)
+	}
+	stop()
+}
