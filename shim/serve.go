@@ -153,8 +153,11 @@ func freeMemory() {
 }
 
 // openLog sends the shim's log (and stderr) to the "log" FIFO containerd
-// reads in the bundle directory.
+// reads in the bundle directory. Every line names the runtime, as the lines
+// of shims built on containerd's shim library do, so that they can be told
+// apart in containerd's log.
 func openLog(ctx context.Context) error {
+	log.L = log.L.WithField("runtime", RuntimeName)
 	log.L.Logger.SetFormatter(&logrus.TextFormatter{TimestampFormat: log.RFC3339NanoFixed, FullTimestamp: true})
 	f, err := fifo.OpenFifoDup2(ctx, "log", unix.O_WRONLY, 0o700, int(os.Stderr.Fd()))
 	if err != nil {

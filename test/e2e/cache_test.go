@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -50,16 +51,21 @@ func (c *tc) expectSource(id, source string) {
 }
 
 // hostCreated is the value of field key in the shim's "module host
-// created" log line for id.
+// created" log line for id. The line must name the runtime, as every line
+// a shim logs into containerd's log does (operators find a runtime's lines
+// by it).
 func (c *tc) hostCreated(id, key string) string {
 	c.Helper()
 	log, err := os.ReadFile(filepath.Join(c.d.dir, "containerd.log"))
 	if err != nil {
 		c.Fatal(err)
 	}
-	m := regexp.MustCompile(`module host created" container_id=` + regexp.QuoteMeta(id) + ` .*\b` + key + `=(\w+)`).FindSubmatch(log)
+	m := regexp.MustCompile(`(?m)^.*module host created" container_id=` + regexp.QuoteMeta(id) + ` .*\b` + key + `=(\w+).*$`).FindSubmatch(log)
 	if m == nil {
 		c.Fatalf("no 'module host created' log line with %s for %s", key, id)
+	}
+	if !strings.Contains(string(m[0]), " runtime="+runtimeType) {
+		c.Fatalf("the shim's log line does not name the runtime: %s", m[0])
 	}
 	return string(m[1])
 }
