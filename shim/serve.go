@@ -110,6 +110,7 @@ func serve(ctx context.Context, f bootstrap.Flags) error {
 		}
 	}()
 	go freeMemory()
+	go dumpStacksOnSIGUSR1()
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
@@ -142,6 +143,29 @@ func serve(ctx context.Context, f bootstrap.Flags) error {
 // one is reset to its default there.
 func catchSIGPIPE() {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+}
+
+// dumpStacksOnSIGUSR1 logs every goroutine's stack each time the shim gets
+// SIGUSR1 (`kill -USR1 PID`), as shims on containerd's shim library do: the
+// lines reach containerd's log.
+func dumpStacksOnSIGUSR1() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGUSR1)
+	for range sig {
+		log.L.Infof("=== goroutine stacks ===\n%s\n=== end of goroutine stacks ===", stacks())
+	}
+}
+
+// stacks is the stack of every goroutine, as runtime.Stack gives it.
+func stacks() []byte {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
 }
 
 // freeMemory hands memory the collector freed back to the system every 30
