@@ -118,13 +118,8 @@ func NewClient(root string) (configfsi.Client, error) {
 	return &rootedClient{root: filepath.Clean(root)}, nil
 }
 
-// Available reports whether this machine offers configfs-tsm reports at
-// DefaultRoot, with the provider's name, or why not.
-func Available() (provider string, ok bool, why string) {
-	return AvailableAt(DefaultRoot)
-}
-
-// AvailableAt is Available for the configfs-tsm at root.
+// AvailableAt reports whether the configfs-tsm at root (DefaultRoot if
+// empty) offers reports, with the provider's name, or why not.
 func AvailableAt(root string) (provider string, ok bool, why string) {
 	c, err := NewClient(root)
 	if err != nil {
@@ -133,7 +128,7 @@ func AvailableAt(root string) (provider string, ok bool, why string) {
 	return AvailableClient(c)
 }
 
-// AvailableClient is Available through client. ok is false for a provider
+// AvailableClient is AvailableAt through client. ok is false for a provider
 // wasmtee does not know; why names it, and provider is still set.
 func AvailableClient(c configfsi.Client) (provider string, ok bool, why string) {
 	provider, err := Provider(c)
