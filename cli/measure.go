@@ -53,14 +53,9 @@ Options:
 	})
 }
 
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
 func runMeasure(e *env, c *command, args []string) error {
 	fs := newFlagSet(c)
-	var envs, mounts multiFlag
+	var envs, mounts stringList
 	fs.Var(&envs, "env", "")
 	fs.Var(&mounts, "mount", "")
 	cwd := fs.String("cwd", "", "")
