@@ -42,7 +42,7 @@ func (g v1group) watchOOM(notify func()) (stop func(), err error) {
 				return // stopped
 			}
 			// The eventfd also fires when the cgroup is removed.
-			if _, err := os.Stat(filepath.Join(g.memoryDir(), "memory.oom_control")); err != nil {
+			if g.cg.State() == cgroup1.Deleted {
 				return
 			}
 			notify()
@@ -50,14 +50,6 @@ func (g v1group) watchOOM(notify func()) (stop func(), err error) {
 	}()
 	return func() { f.Close() }, nil
 }
-
-// memoryDir is the cgroup's directory in the v1 memory hierarchy.
-func (g v1group) memoryDir() string {
-	return filepath.Join(v1Root, "memory", g.path)
-}
-
-// v1Root is where a cgroup v1 host mounts its hierarchies.
-const v1Root = "/sys/fs/cgroup"
 
 // watchOOM on cgroup v2: inotify tells when memory.events changes, and a
 // rise of its oom_kill count is a kill.
