@@ -12,6 +12,7 @@ import (
 	"github.com/containerd/cgroups/v3/cgroup1"
 	"github.com/containerd/cgroups/v3/cgroup2"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"google.golang.org/protobuf/proto"
 )
 
 // cgroup is a module host's control group, v1 or v2.
@@ -19,7 +20,7 @@ type cgroup interface {
 	add(pid int) error
 	// stats returns the metrics message containerd expects for this
 	// cgroup version (cgroup1/stats.Metrics or cgroup2/stats.Metrics).
-	stats() (any, error)
+	stats() (proto.Message, error)
 	remove() error
 	// update applies new resource limits (in-place resize).
 	update(res *specs.LinuxResources) error
@@ -84,7 +85,7 @@ type v1group struct {
 
 func (g v1group) add(pid int) error { return g.cg.AddProc(uint64(pid)) }
 
-func (g v1group) stats() (any, error) { return g.cg.Stat(cgroup1.IgnoreNotExist) }
+func (g v1group) stats() (proto.Message, error) { return g.cg.Stat(cgroup1.IgnoreNotExist) }
 
 // remove removes the cgroup's directory in every hierarchy. The kernel
 // refuses (EBUSY) while a process is still in it, which retry waits out.
@@ -144,7 +145,7 @@ func (g v2group) update(res *specs.LinuxResources) error {
 
 func (g v2group) add(pid int) error { return g.m.AddProc(uint64(pid)) }
 
-func (g v2group) stats() (any, error) { return g.m.Stat() }
+func (g v2group) stats() (proto.Message, error) { return g.m.Stat() }
 
 func (g v2group) remove() error {
 	return retry(func() error { return g.m.Delete() })

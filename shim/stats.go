@@ -19,13 +19,9 @@ func (s *service) Stats(ctx context.Context, r *taskapi.StatsRequest) (*taskapi.
 	if c.cgroup == nil {
 		return nil, fmt.Errorf("container %s has no cgroup (no linux.cgroupsPath in its spec): %w", r.ID, errNotFound)
 	}
-	v, err := c.cgroup.stats()
+	m, err := c.cgroup.stats()
 	if err != nil {
 		return nil, fmt.Errorf("cgroup stats: %w", err)
-	}
-	m, ok := v.(proto.Message)
-	if !ok {
-		return nil, fmt.Errorf("cgroup stats of type %T are not a protobuf message", v)
 	}
 	data, err := proto.Marshal(m)
 	if err != nil {
