@@ -70,11 +70,14 @@ func (c *tc) hostCreated(id, key string) string {
 	return string(m[1])
 }
 
-// clearCache empties the daemon's compile cache (artifacts, MACs, stamps
-// and filed digests), keeping its node key.
-func (c *tc) clearCache() {
+// clearCache empties the daemon's compile cache.
+func (c *tc) clearCache() { emptyCache(filepath.Join(c.d.dir, "cache")) }
+
+// emptyCache empties the compile cache in dir (artifacts, MACs, stamps and
+// filed digests), keeping its node key.
+func emptyCache(dir string) {
 	for _, pattern := range []string{"*.cwasm", "*.mac", "*.stamp", "*.digest"} {
-		old, _ := filepath.Glob(filepath.Join(c.d.dir, "cache", pattern))
+		old, _ := filepath.Glob(filepath.Join(dir, pattern))
 		for _, f := range old {
 			os.Remove(f)
 		}

@@ -57,10 +57,7 @@ func TestConfinement(t *testing.T) {
 func TestCacheUnwritable(t *testing.T) {
 	each(t, func(c *tc) {
 		cache := filepath.Join(c.d.dir, "cache")
-		entries, _ := filepath.Glob(filepath.Join(cache, "*.cwasm"))
-		for _, e := range entries {
-			os.Remove(e)
-		}
+		c.clearCache()
 		// The module host has no capabilities: a root-owned 0500 directory
 		// is read-only to it even though it runs as uid 0.
 		if err := os.Chmod(cache, 0o500); err != nil {

@@ -99,10 +99,7 @@ func hasV1Memory() bool {
 func TestCRIRuntimeOptions(t *testing.T) {
 	eachCRI(t, func(c *criTC) {
 		cache := filepath.Join(c.d.dir, "cri-cache")
-		entries, _ := filepath.Glob(filepath.Join(cache, "*.cwasm"))
-		for _, e := range entries {
-			os.Remove(e)
-		}
+		emptyCache(cache)
 		p := c.runPod()
 		id := p.run("hello", 0, "/goguest.wasm", "hello")
 		c.waitState(id, "CONTAINER_EXITED", 60*time.Second)
