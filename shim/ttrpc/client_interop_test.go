@@ -194,12 +194,8 @@ func TestClientContextEnds(t *testing.T) {
 	g := newGate()
 	s := NewServer()
 	s.Register(testService, map[string]Method{
-		"Block": func(ctx context.Context, req []byte) ([]byte, error) {
-			g.entered <- struct{}{}
-			<-g.release
-			return nil, nil
-		},
-		"Echo": func(ctx context.Context, req []byte) ([]byte, error) { return req, nil },
+		"Block": g.block(nil),
+		"Echo":  echo,
 	})
 	c := dial(t, serve(t, s))
 	defer g.open()
@@ -238,11 +234,7 @@ func TestClientClosed(t *testing.T) {
 	defer g.open()
 	s := NewServer()
 	s.Register(testService, map[string]Method{
-		"Block": func(ctx context.Context, req []byte) ([]byte, error) {
-			g.entered <- struct{}{}
-			<-g.release
-			return nil, nil
-		},
+		"Block": g.block(nil),
 	})
 	path := serve(t, s)
 	c := dial(t, path)

@@ -80,7 +80,7 @@ func TestPeerCredentials(t *testing.T) {
 	s := NewServer()
 	s.Register(testService, testMethods())
 	sock := filepath.Join(dir, "s.sock")
-	l, err := listenUnix(sock)
+	l, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)
 	}

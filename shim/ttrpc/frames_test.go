@@ -29,15 +29,7 @@ func TestOversizedRequestAnsweredLikeLib(t *testing.T) {
 	var got [2]answer
 	for i, path := range []string{ours, lib} {
 		c := rawDial(t, path)
-		// A header announcing maxData+1 bytes, then those bytes, written
-		// raw: writeFrame refuses to.
-		var hb [headerLen]byte
-		hb[0], hb[1], hb[2], hb[3] = 0, 0x40, 0, 1 // 4<<20 + 1
-		hb[7], hb[8] = 1, byte(typeRequest)
-		go func() {
-			c.nc.Write(hb[:])
-			c.nc.Write(make([]byte, maxData+1))
-		}()
+		go writeOversized(c.nc, 1, typeRequest)
 		stream, code, msg, _ := c.response()
 		got[i] = answer{stream, code, msg}
 		// The connection is still in step: a call on it works.
@@ -101,12 +93,7 @@ func TestClientOversizedResponse(t *testing.T) {
 		if err != nil {
 			return
 		}
-		var hb [headerLen]byte
-		hb[1], hb[3] = 0x40, 1
-		hb[4], hb[5], hb[6], hb[7] = byte(h.stream>>24), byte(h.stream>>16), byte(h.stream>>8), byte(h.stream)
-		hb[8] = byte(typeResponse)
-		nc.Write(hb[:])
-		nc.Write(make([]byte, maxData+1))
+		writeOversized(nc, h.stream, typeResponse)
 		h, _, err = readFrame(r)
 		if err != nil {
 			return
@@ -168,12 +155,8 @@ func TestDataFrameOnCallInFlight(t *testing.T) {
 	defer g.open()
 	s := NewServer()
 	s.Register(testService, map[string]Method{
-		"Block": func(ctx context.Context, req []byte) ([]byte, error) {
-			g.entered <- struct{}{}
-			<-g.release
-			return []byte("late"), nil
-		},
-		"Echo": func(ctx context.Context, req []byte) ([]byte, error) { return req, nil },
+		"Block": g.block([]byte("late")),
+		"Echo":  echo,
 	})
 	c := rawDial(t, serve(t, s))
 	c.sendRequest(1, "Block", nil)

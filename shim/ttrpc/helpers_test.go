@@ -3,8 +3,10 @@ package ttrpc
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 	"runtime"
@@ -276,4 +278,26 @@ func (g *gate) waitEntered(t *testing.T) {
 	}
 }
 
-func listenUnix(path string) (net.Listener, error) { return net.Listen("unix", path) }
+// block is a Method that reports it was entered, waits for the gate to
+// open and answers out.
+func (g *gate) block(out []byte) Method {
+	return func(ctx context.Context, req []byte) ([]byte, error) {
+		g.entered <- struct{}{}
+		<-g.release
+		return out, nil
+	}
+}
+
+// echo is a Method answering its request.
+func echo(ctx context.Context, req []byte) ([]byte, error) { return req, nil }
+
+// writeOversized writes a frame of maxData+1 zero bytes on stream, header
+// and data written raw: writeFrame refuses to.
+func writeOversized(w io.Writer, stream uint32, t msgType) {
+	var hb [headerLen]byte
+	binary.BigEndian.PutUint32(hb[0:4], maxData+1)
+	binary.BigEndian.PutUint32(hb[4:8], stream)
+	hb[8] = byte(t)
+	w.Write(hb[:])
+	w.Write(make([]byte, maxData+1))
+}

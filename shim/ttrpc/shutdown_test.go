@@ -20,11 +20,7 @@ import (
 func blockingServer(t *testing.T, g *gate, canceled chan<- error) (*Server, string, <-chan error) {
 	s := NewServer()
 	s.Register(testService, map[string]Method{
-		"Block": func(ctx context.Context, req []byte) ([]byte, error) {
-			g.entered <- struct{}{}
-			<-g.release
-			return strBytes("done"), nil
-		},
+		"Block": g.block(strBytes("done")),
 		"Wait": func(ctx context.Context, req []byte) ([]byte, error) {
 			g.entered <- struct{}{}
 			<-ctx.Done()
