@@ -1,7 +1,6 @@
 package shim
 
 import (
-	"context"
 	"errors"
 
 	"github.com/containerd/errdefs"
@@ -51,9 +50,9 @@ func codeOf(err error) ttrpc.Code {
 		return ttrpc.PermissionDenied
 	case errdefs.IsResourceExhausted(err):
 		return ttrpc.ResourceExhausted
-	case errors.Is(err, context.Canceled), errdefs.IsCanceled(err):
+	case errdefs.IsCanceled(err): // context.Canceled too
 		return ttrpc.Canceled
-	case errors.Is(err, context.DeadlineExceeded), errdefs.IsDeadlineExceeded(err):
+	case errdefs.IsDeadlineExceeded(err): // context.DeadlineExceeded too
 		return ttrpc.DeadlineExceeded
 	}
 	return ttrpc.Unknown
