@@ -172,9 +172,9 @@ func testMethods() map[string]Method {
 			}
 			switch kind {
 			case "status":
-				return nil, Errorf(NotFound, "container %q not found", "c1")
+				return nil, &Status{Code: NotFound, Message: `container "c1" not found`}
 			case "wrapped":
-				return nil, fmt.Errorf("create: %w", Errorf(AlreadyExists, "exists"))
+				return nil, fmt.Errorf("create: %w", &Status{Code: AlreadyExists, Message: "exists"})
 			case "plain":
 				return nil, errors.New("plain failure")
 			}

@@ -2,7 +2,6 @@ package ttrpc
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 )
 
@@ -76,11 +75,6 @@ func (s *Status) Error() string {
 		return s.Message
 	}
 	return "ttrpc: " + s.Code.String()
-}
-
-// Errorf returns a *Status with code c and the formatted message.
-func Errorf(c Code, format string, args ...any) error {
-	return &Status{Code: c, Message: fmt.Sprintf(format, args...)}
 }
 
 // statusOf is the code and message a Method's non-nil error is answered
