@@ -23,18 +23,16 @@ const RuntimeName = "io.containerd.wasmtee.v1"
 // disconnected without deleting its container (the bundle, the working
 // directory, still has bootstrap.CleanupMarker). The module host died with
 // the shim (PDEATHSIG); what is left is the rootfs mount, the cgroup and
-// the socket.
+// the socket. ns is never empty (run refuses an empty -namespace).
 func cleanup(ctx context.Context, ns, id string) error {
 	cwd, err := os.Getwd()
 	if err != nil {
 		return err
 	}
 	bundle := filepath.Join(filepath.Dir(cwd), id)
-	if ns != "" {
-		deleteNative(ctx, ns, id)
-		if dir, err := newLauncher(self()).SGXContainerDir(ns, id); err == nil {
-			os.RemoveAll(dir) // an sgx container's enclave directory
-		}
+	deleteNative(ctx, ns, id)
+	if dir, err := newLauncher(self()).SGXContainerDir(ns, id); err == nil {
+		os.RemoveAll(dir) // an sgx container's enclave directory
 	}
 	if s, err := oci.ReadSpec(bundle); err == nil && s.Linux != nil && s.Linux.CgroupsPath != "" {
 		if err := removeCgroup(s.Linux.CgroupsPath); err != nil {
