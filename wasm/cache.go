@@ -107,13 +107,12 @@ func (c *Cache) trim() error {
 		size  int64
 		mtime time.Time
 	}
-	var files, digests []file
+	var files []file
+	var digests []os.DirEntry
 	var total int64
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), originSuffix) {
-			if info, err := e.Info(); err == nil {
-				digests = append(digests, file{filepath.Join(c.Dir, e.Name()), info.Size(), info.ModTime()})
-			}
+			digests = append(digests, e)
 			continue
 		}
 		if !strings.HasSuffix(e.Name(), cacheSuffix) {
@@ -137,12 +136,26 @@ func (c *Cache) trim() error {
 			total -= files[i].size
 		}
 	}
-	// Filed module digests (cacheorigin.go) are one small file per image
-	// layer file seen: keep the newest maxOriginEntries. A dropped one
-	// costs its module one hash at its next start, which files it again.
-	sort.Slice(digests, func(i, j int) bool { return digests[i].mtime.After(digests[j].mtime) })
-	for _, d := range digests[min(len(digests), maxOriginEntries):] {
-		os.Remove(d.path)
-	}
+	c.trimOriginDigests(digests)
 	return nil
+}
+
+// trimOriginDigests keeps the newest maxOriginEntries of the filed module
+// digests (cacheorigin.go), one small file per image layer file seen. A
+// dropped one costs its module one hash at its next start, which files it
+// again. Within the bound, nothing is stat'ed.
+func (c *Cache) trimOriginDigests(digests []os.DirEntry) {
+	if len(digests) <= maxOriginEntries {
+		return
+	}
+	mtime := make(map[string]time.Time, len(digests))
+	for _, e := range digests {
+		if info, err := e.Info(); err == nil {
+			mtime[e.Name()] = info.ModTime()
+		}
+	}
+	sort.Slice(digests, func(i, j int) bool { return mtime[digests[i].Name()].After(mtime[digests[j].Name()]) })
+	for _, e := range digests[maxOriginEntries:] {
+		os.Remove(filepath.Join(c.Dir, e.Name()))
+	}
 }
