@@ -11,7 +11,8 @@ import (
 var Version = "dev"
 
 // isInfoRequest reports whether containerd 2.x asks for the shim's runtime
-// info ("-info"); the 1.7 shim library predates that flag.
+// info ("-info"), a flag bootstrap.ParseFlags refuses so that the entry
+// binary execs this one for it.
 func isInfoRequest(args []string) bool {
 	return slices.Contains(args, "-info") || slices.Contains(args, "--info")
 }
