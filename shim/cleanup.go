@@ -20,16 +20,17 @@ import (
 const RuntimeName = "io.containerd.wasmtee.v1"
 
 // cleanup is "wasmtee-shim delete": the entry binary execs it when a shim
-// disconnected without deleting its container (the bundle, the working
-// directory, still has bootstrap.CleanupMarker). The module host died with
-// the shim (PDEATHSIG); what is left is the rootfs mount, the cgroup and
-// the socket. ns is never empty (run refuses an empty -namespace).
-func cleanup(ctx context.Context, ns, id string) error {
-	cwd, err := os.Getwd()
+// disconnected without deleting its container (the bundle, found as the
+// entry binary's fast delete found it, still has bootstrap.CleanupMarker).
+// The module host died with the shim (PDEATHSIG); what is left is the
+// rootfs mount, the cgroup and the socket. The namespace is never empty
+// (run refuses an empty -namespace).
+func cleanup(ctx context.Context, f bootstrap.Flags) error {
+	bundle, err := f.BundleDir()
 	if err != nil {
 		return err
 	}
-	bundle := filepath.Join(filepath.Dir(cwd), id)
+	ns, id := f.Namespace, f.ID
 	deleteNative(ctx, ns, id)
 	if dir, err := newLauncher(self()).SGXContainerDir(ns, id); err == nil {
 		os.RemoveAll(dir) // an sgx container's enclave directory

@@ -53,7 +53,7 @@ func run(args []string) error {
 	switch f.Action {
 	case "delete":
 		catchSIGPIPE()
-		if err := cleanup(ctx, f.Namespace, f.ID); err != nil {
+		if err := cleanup(ctx, f); err != nil {
 			return err
 		}
 		_, err := os.Stdout.Write(bootstrap.KilledResponse())

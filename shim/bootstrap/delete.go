@@ -26,20 +26,25 @@ const KilledStatus = 128 + int(syscall.SIGKILL)
 // server removes it as it exits). It reports false when the full cleanup
 // must run.
 func fastDelete(f Flags, stdout io.Writer) (bool, error) {
-	bundle := f.Bundle
-	if bundle == "" {
-		cwd, err := os.Getwd()
-		if err != nil {
-			return false, nil
-		}
-		bundle = cwd
+	bundle, err := f.BundleDir()
+	if err != nil {
+		return false, nil
 	}
 	if _, err := os.Lstat(filepath.Join(bundle, CleanupMarker)); !errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	RemoveStaleSocket(bundle)
-	_, err := stdout.Write(KilledResponse())
+	_, err = stdout.Write(KilledResponse())
 	return true, err
+}
+
+// BundleDir is the bundle a "delete" is about: -bundle, or else the working
+// directory containerd runs it in, which is the bundle.
+func (f Flags) BundleDir() (string, error) {
+	if f.Bundle != "" {
+		return f.Bundle, nil
+	}
+	return os.Getwd()
 }
 
 // KilledResponse is the task API's DeleteResponse that "delete" prints for
