@@ -29,7 +29,7 @@ func (s *service) registerAttest(server *ttrpc.Server) {
 			} else if c, err := s.get(req.ContainerID); err != nil || c.ns != req.Namespace {
 				resp.NotHere = true
 				resp.Error = fmt.Sprintf("container %s in namespace %s is not served by this shim", req.ContainerID, req.Namespace)
-			} else if ev, err := s.evidenceFor(req.ContainerID, req.Nonce, req.PublicKey); err != nil {
+			} else if ev, err := c.evidence(req.Nonce, req.PublicKey); err != nil {
 				resp.Error = err.Error()
 			} else {
 				resp.Evidence = ev
@@ -43,14 +43,20 @@ func (s *service) registerAttest(server *ttrpc.Server) {
 	})
 }
 
-// evidenceFor makes evidence about a running container's module: its
-// launch measurement, the nonce and key, signed or quoted by the
-// container's TEE backend.
+// evidenceFor makes evidence about container id's module (evidence).
 func (s *service) evidenceFor(id string, nonce, publicKey []byte) ([]byte, error) {
 	c, err := s.get(id)
 	if err != nil {
 		return nil, err
 	}
+	return c.evidence(nonce, publicKey)
+}
+
+// evidence makes evidence about the running container's module: its
+// launch measurement, the nonce and key, signed or quoted by the
+// container's TEE backend.
+func (c *container) evidence(nonce, publicKey []byte) ([]byte, error) {
+	id := c.id
 	if c.attest == nil {
 		return nil, fmt.Errorf("container %s has no attestation (it is not a wasm module): %w", id, errPrecondition)
 	}
