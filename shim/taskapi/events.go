@@ -85,10 +85,8 @@ func (*TaskCreate) Topic() string { return topicTaskCreate }
 func (m *TaskCreate) Marshal() []byte {
 	b := appendString(nil, 1, m.ContainerID)
 	b = appendString(b, 2, m.Bundle)
-	b = appendMounts(b, 3, m.Rootfs)
-	if m.IO != nil {
-		b = appendMessage(b, 4, m.IO.appendTo)
-	}
+	b = appendRepeated(b, 3, m.Rootfs)
+	b = appendOptional(b, 4, m.IO)
 	b = appendString(b, 5, m.Checkpoint)
 	return appendVarint(b, 6, uint64(m.Pid))
 }
@@ -103,15 +101,9 @@ func (m *TaskCreate) Unmarshal(b []byte) error {
 		case 2:
 			return f.str(&m.Bundle)
 		case 3:
-			return f.mounts(&m.Rootfs)
+			return decodeRepeated(f, &m.Rootfs)
 		case 4:
-			if !f.isBytes() {
-				return nil
-			}
-			if m.IO == nil {
-				m.IO = &TaskIO{}
-			}
-			return m.IO.decode(f.b)
+			return decodeOptional(f, &m.IO)
 		case 5:
 			return f.str(&m.Checkpoint)
 		case 6:

@@ -12,6 +12,6 @@ func MarshalForward(at time.Time, namespace string, e Event) []byte {
 		b = appendTime(b, 1, at)
 		b = appendString(b, 2, namespace)
 		b = appendString(b, 3, e.Topic())
-		return appendAny(b, 4, &Any{TypeURL: e.TypeURL(), Value: e.Marshal()})
+		return appendOptional(b, 4, &Any{TypeURL: e.TypeURL(), Value: e.Marshal()})
 	})
 }

@@ -23,14 +23,14 @@ func (m *CreateTaskRequest) Marshal() []byte {
 	var b []byte
 	b = appendString(b, 1, m.ID)
 	b = appendString(b, 2, m.Bundle)
-	b = appendMounts(b, 3, m.Rootfs)
+	b = appendRepeated(b, 3, m.Rootfs)
 	b = appendBool(b, 4, m.Terminal)
 	b = appendString(b, 5, m.Stdin)
 	b = appendString(b, 6, m.Stdout)
 	b = appendString(b, 7, m.Stderr)
 	b = appendString(b, 8, m.Checkpoint)
 	b = appendString(b, 9, m.ParentCheckpoint)
-	return appendAny(b, 10, m.Options)
+	return appendOptional(b, 10, m.Options)
 }
 
 // Unmarshal decodes b into m.
@@ -43,7 +43,7 @@ func (m *CreateTaskRequest) Unmarshal(b []byte) error {
 		case 2:
 			return f.str(&m.Bundle)
 		case 3:
-			return f.mounts(&m.Rootfs)
+			return decodeRepeated(f, &m.Rootfs)
 		case 4:
 			return f.bool(&m.Terminal)
 		case 5:
@@ -57,7 +57,7 @@ func (m *CreateTaskRequest) Unmarshal(b []byte) error {
 		case 9:
 			return f.str(&m.ParentCheckpoint)
 		case 10:
-			return f.anyField(&m.Options)
+			return decodeOptional(f, &m.Options)
 		}
 		return nil
 	})
@@ -264,7 +264,7 @@ type UpdateTaskRequest struct {
 // Marshal encodes m; annotations are written in map iteration order.
 func (m *UpdateTaskRequest) Marshal() []byte {
 	b := appendString(nil, 1, m.ID)
-	b = appendAny(b, 2, m.Resources)
+	b = appendOptional(b, 2, m.Resources)
 	for k, v := range m.Annotations {
 		b = appendMessage(b, 3, func(b []byte) []byte {
 			b = appendString(b, 1, k)
@@ -283,7 +283,7 @@ func (m *UpdateTaskRequest) Unmarshal(b []byte) error {
 		case 1:
 			return f.str(&m.ID)
 		case 2:
-			return f.anyField(&m.Resources)
+			return decodeOptional(f, &m.Resources)
 		case 3:
 			if !f.isBytes() {
 				return nil

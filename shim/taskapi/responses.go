@@ -155,7 +155,7 @@ type ProcessInfo struct {
 // appendTo appends p's fields (pid = 1, info = 2).
 func (p *ProcessInfo) appendTo(b []byte) []byte {
 	b = appendVarint(b, 1, uint64(p.Pid))
-	return appendAny(b, 2, p.Info)
+	return appendOptional(b, 2, p.Info)
 }
 
 // decode merges the encoded ProcessInfo b into p.
@@ -165,7 +165,7 @@ func (p *ProcessInfo) decode(b []byte) error {
 		case 1:
 			return f.uint32(&p.Pid)
 		case 2:
-			return f.anyField(&p.Info)
+			return decodeOptional(f, &p.Info)
 		}
 		return nil
 	})
@@ -177,29 +177,15 @@ type PidsResponse struct {
 }
 
 // Marshal encodes m; a nil element is written as an empty ProcessInfo.
-func (m *PidsResponse) Marshal() []byte {
-	var b []byte
-	for _, p := range m.Processes {
-		if p == nil {
-			p = &ProcessInfo{}
-		}
-		b = appendMessage(b, 1, p.appendTo)
-	}
-	return b
-}
+func (m *PidsResponse) Marshal() []byte { return appendRepeated(nil, 1, m.Processes) }
 
 // Unmarshal decodes b into m.
 func (m *PidsResponse) Unmarshal(b []byte) error {
 	*m = PidsResponse{}
 	return eachField(b, func(f field) error {
-		if f.num != 1 || !f.isBytes() {
-			return nil
+		if f.num == 1 {
+			return decodeRepeated(f, &m.Processes)
 		}
-		p := &ProcessInfo{}
-		if err := p.decode(f.b); err != nil {
-			return err
-		}
-		m.Processes = append(m.Processes, p)
 		return nil
 	})
 }
@@ -239,14 +225,14 @@ type StatsResponse struct {
 }
 
 // Marshal encodes m.
-func (m *StatsResponse) Marshal() []byte { return appendAny(nil, 1, m.Stats) }
+func (m *StatsResponse) Marshal() []byte { return appendOptional(nil, 1, m.Stats) }
 
 // Unmarshal decodes b into m.
 func (m *StatsResponse) Unmarshal(b []byte) error {
 	*m = StatsResponse{}
 	return eachField(b, func(f field) error {
 		if f.num == 1 {
-			return f.anyField(&m.Stats)
+			return decodeOptional(f, &m.Stats)
 		}
 		return nil
 	})

@@ -32,26 +32,6 @@ func (a *Any) decode(b []byte) error {
 	})
 }
 
-// appendAny appends Any field num, omitted when a is nil.
-func appendAny(b []byte, num protowire.Number, a *Any) []byte {
-	if a == nil {
-		return b
-	}
-	return appendMessage(b, num, a.appendTo)
-}
-
-// anyField decodes an Any field into *dst, merging into an Any already
-// there as proto does for a repeated singular message field.
-func (f field) anyField(dst **Any) error {
-	if !f.isBytes() {
-		return nil
-	}
-	if *dst == nil {
-		*dst = &Any{}
-	}
-	return (*dst).decode(f.b)
-}
-
 // Mount is containerd.types.Mount: a filesystem mount.
 type Mount struct {
 	Type    string
@@ -84,31 +64,6 @@ func (m *Mount) decode(b []byte) error {
 		}
 		return nil
 	})
-}
-
-// appendMounts appends repeated Mount field num; a nil element is written
-// as an empty Mount.
-func appendMounts(b []byte, num protowire.Number, ms []*Mount) []byte {
-	for _, m := range ms {
-		if m == nil {
-			m = &Mount{}
-		}
-		b = appendMessage(b, num, m.appendTo)
-	}
-	return b
-}
-
-// mounts decodes one element of a repeated Mount field onto *dst.
-func (f field) mounts(dst *[]*Mount) error {
-	if !f.isBytes() {
-		return nil
-	}
-	m := &Mount{}
-	if err := m.decode(f.b); err != nil {
-		return err
-	}
-	*dst = append(*dst, m)
-	return nil
 }
 
 // Status is containerd.v1.types.Status, the state of a task or process.

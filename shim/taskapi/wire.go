@@ -78,6 +78,61 @@ func appendMessage(b []byte, num protowire.Number, enc func([]byte) []byte) []by
 	return b
 }
 
+// submessage is a message type embedded in others (Any, Mount, TaskIO,
+// ProcessInfo): it appends its fields and merges its encoding.
+type submessage[T any] interface {
+	*T
+	appendTo([]byte) []byte
+	decode([]byte) error
+}
+
+// appendOptional appends singular message field num, omitted when m is
+// nil.
+func appendOptional[T any, P submessage[T]](b []byte, num protowire.Number, m P) []byte {
+	if m == nil {
+		return b
+	}
+	return appendMessage(b, num, m.appendTo)
+}
+
+// appendRepeated appends repeated message field num; a nil element is
+// written as an empty message.
+func appendRepeated[T any, P submessage[T]](b []byte, num protowire.Number, ms []P) []byte {
+	for _, m := range ms {
+		if m == nil {
+			m = new(T)
+		}
+		b = appendMessage(b, num, m.appendTo)
+	}
+	return b
+}
+
+// decodeOptional decodes singular message field f into *dst, merging into
+// a message already there as proto does for a repeated occurrence.
+func decodeOptional[T any, P submessage[T]](f field, dst *P) error {
+	if !f.isBytes() {
+		return nil
+	}
+	if *dst == nil {
+		*dst = new(T)
+	}
+	return (*dst).decode(f.b)
+}
+
+// decodeRepeated decodes one element of repeated message field f onto
+// *dst.
+func decodeRepeated[T any, P submessage[T]](f field, dst *[]P) error {
+	if !f.isBytes() {
+		return nil
+	}
+	m := P(new(T))
+	if err := m.decode(f.b); err != nil {
+		return err
+	}
+	*dst = append(*dst, m)
+	return nil
+}
+
 // field is one decoded field: its number and wire type, and its value when
 // the wire type is varint (u) or length-delimited (b).
 type field struct {
