@@ -6,11 +6,11 @@ import (
 	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/wasmtee/wasmtee/shim/taskapi"
 
 	"github.com/wasmtee/wasmtee/enclave"
 	"github.com/wasmtee/wasmtee/enclave/tee"
 	"github.com/wasmtee/wasmtee/oci"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // Create mounts the rootfs, maps the spec onto a workload, and starts the

@@ -7,9 +7,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/wasmtee/wasmtee/shim/taskapi"
-
 	"github.com/wasmtee/wasmtee/shim/bootstrap"
+	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
 // Delete removes a stopped (or never started) container and everything

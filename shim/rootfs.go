@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/containerd/containerd/mount"
+
 	"github.com/wasmtee/wasmtee/shim/taskapi"
 )
 
