@@ -1,8 +1,5 @@
 package taskapi
 
-// Marshal encodes a as a message of its own (google.protobuf.Any).
-func (a *Any) Marshal() []byte { return a.appendTo(nil) }
-
 // UnmarshalAny decodes an encoded google.protobuf.Any, as "shim start"
 // receives the runtime options on its stdin.
 func UnmarshalAny(b []byte) (*Any, error) {
