@@ -103,9 +103,42 @@ type LoadInfo struct {
 // Launch starts a module host and has it load and check the module. On
 // error nothing is left running.
 func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, LoadInfo, error) {
+	p, err := l.Spawn(SpawnRequest{
+		ID: req.ID, UID: req.Workload.UID, GID: req.Workload.GID,
+		AdditionalGIDs: req.AdditionalGIDs, Cgroup: req.Cgroup,
+	})
+	if err != nil {
+		return nil, LoadInfo{}, err
+	}
+	info, err := l.Load(ctx, p, req)
+	if err != nil {
+		return nil, LoadInfo{}, err
+	}
+	return p, info, nil
+}
+
+// SpawnRequest is what a module host is started with, before its
+// container's module and stdio are at hand: its identity and its cgroup.
+type SpawnRequest struct {
+	ID             string
+	UID, GID       uint32
+	AdditionalGIDs []uint32
+	// Cgroup, if set, is the container's control group (see
+	// LaunchRequest.Cgroup); a BirthCgroup is one the host is born in.
+	Cgroup Cgroup
+}
+
+// Spawn starts a module host that hardens itself and then waits for Load
+// to hand it its stdio and module: the shim spawns a container's host as
+// soon as the bundle names its user and cgroup, so that the exec and the
+// runtime start of the host overlap with the rest of Create (see
+// docs/performance.md). Until Load, the host's stdin and stdout are
+// /dev/null and its stderr is the shim's (its log). A spawned host that is
+// not needed is ended with Abort.
+func (l *Launcher) Spawn(req SpawnRequest) (*Process, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, LoadInfo{}, fmt.Errorf("control socketpair: %w", err)
+		return nil, fmt.Errorf("control socketpair: %w", err)
 	}
 	parent := os.NewFile(uintptr(fds[0]), "control")
 	child := os.NewFile(uintptr(fds[1]), "control-child")
@@ -113,14 +146,14 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 	parent.Close()
 	if err != nil {
 		child.Close()
-		return nil, LoadInfo{}, fmt.Errorf("control socket: %w", err)
+		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	cmd := l.command(req, child)
-	p := &Process{conn: conn, dec: json.NewDecoder(conn), enc: json.NewEncoder(conn), done: make(chan struct{})}
+	p := &Process{conn: conn, dec: json.NewDecoder(conn), enc: json.NewEncoder(conn), done: make(chan struct{}),
+		uid: req.UID, gid: req.GID, cgroup: req.Cgroup}
 	var birth func(*exec.Cmd) (func(), error)
-	bc, born := req.Cgroup.(BirthCgroup)
-	if born {
-		birth = bc.Birth
+	if bc, ok := req.Cgroup.(BirthCgroup); ok {
+		birth, p.born = bc.Birth, true
 	}
 	err = p.start(cmd, birth)
 	child.Close()
@@ -128,32 +161,55 @@ func (l *Launcher) Launch(ctx context.Context, req LaunchRequest) (*Process, Loa
 		conn.Close()
 		// Say why, when it is the binary (missing, not executable).
 		if berr := checkHostBinary(l.Exe); berr != nil {
-			return nil, LoadInfo{}, berr
+			return nil, berr
 		}
-		return nil, LoadInfo{}, fmt.Errorf("start module host: %w", err)
+		return nil, fmt.Errorf("start module host: %w", err)
 	}
-	load := control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax,
-		AskBeforeCompile: born}
-	info, _, err := p.load(ctx, load, req.Cgroup)
-	if err == nil {
-		info.Launch, info.Measurement, err = req.Workload.Measure(info.Digest, req.Backend)
-	}
+	return p, nil
+}
+
+// Load hands a host from Spawn the container's stdio and module (req's
+// files, which Load does not close) and has it load and check the module;
+// the launch measurement is taken once the module's digest is known. The
+// host keeps the user and cgroup it was spawned with: req's workload must
+// name the same user. On error the host is ended.
+func (l *Launcher) Load(ctx context.Context, p *Process, req LaunchRequest) (LoadInfo, error) {
+	info, err := l.load(ctx, p, req)
 	if err != nil {
-		p.abort()
-		return nil, LoadInfo{}, err
+		p.Abort()
+		return LoadInfo{}, err
 	}
 	p.evidence = req.Evidence
-	return p, info, nil
+	return info, nil
+}
+
+func (l *Launcher) load(ctx context.Context, p *Process, req LaunchRequest) (LoadInfo, error) {
+	if w := req.Workload; w.UID != p.uid || w.GID != p.gid {
+		return LoadInfo{}, fmt.Errorf("module host started as %d:%d, the container's user is %d:%d", p.uid, p.gid, w.UID, w.GID)
+	}
+	if err := p.sendFiles(req.Stdin, req.Stdout, req.Stderr, req.Module); err != nil {
+		return LoadInfo{}, p.diedOr(err)
+	}
+	load := control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax,
+		AskBeforeCompile: p.born}
+	info, _, err := p.load(ctx, load, p.cgroup)
+	if err != nil {
+		return LoadInfo{}, err
+	}
+	info.Launch, info.Measurement, err = req.Workload.Measure(info.Digest, req.Backend)
+	return info, err
 }
 
 // command is the module host's command line, with the control socket as
-// fd 3 and the module as fd 4. GOMAXPROCS=1: a module runs on one thread
-// (WASI preview1 has none of its own), and fewer Go threads and per-P
-// caches save ~130 KiB of private memory per container; wasmtime compiles
-// on threads of its own.
-func (l *Launcher) command(req LaunchRequest, ctl *os.File) *exec.Cmd {
-	cmd := hostCommand(req, l.Exe, "/", []string{control.Arg0, req.ID}, []string{"RUST_BACKTRACE=0", "GOMAXPROCS=1"})
-	cmd.ExtraFiles = []*os.File{ctl, req.Module}
+// fd 3 (the host gets its stdio and module, fd 4, over it). GOMAXPROCS=1: a
+// module runs on one thread (WASI preview1 has none of its own), and fewer
+// Go threads and per-P caches save ~130 KiB of private memory per
+// container; wasmtime compiles on threads of its own.
+func (l *Launcher) command(req SpawnRequest, ctl *os.File) *exec.Cmd {
+	cmd := hostCommand(hostCreds{req.UID, req.GID, req.AdditionalGIDs}, l.Exe, "/",
+		[]string{control.Arg0, req.ID}, []string{"RUST_BACKTRACE=0", "GOMAXPROCS=1"})
+	cmd.Stderr = os.Stderr
+	cmd.ExtraFiles = []*os.File{ctl}
 	return cmd
 }
 
@@ -210,6 +266,11 @@ type Process struct {
 	exitedAt time.Time
 
 	evidence func(nonce, publicKey []byte) ([]byte, error)
+
+	// What Spawn started the host with (Load checks and uses them).
+	uid, gid uint32
+	cgroup   Cgroup
+	born     bool // in cgroup from the start (a BirthCgroup)
 
 	// In an SGX enclave (LaunchSGX), the host makes evidence and the
 	// shim asks for it: requests and replies are exchanged under xmu, and

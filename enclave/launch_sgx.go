@@ -152,7 +152,9 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 		return nil, LoadInfo{}, fmt.Errorf("sgx control channel: %w", err)
 	}
 	env := []string{"PATH=" + oci.DefaultPath, control.EnvControl + "=" + control.FormatAddress(ln.Addr().String(), token)}
-	cmd := hostCommand(req, found.tools.Run, dir, []string{sgx.GramineSGX, files.Name}, env)
+	cmd := hostCommand(hostCreds{req.Workload.UID, req.Workload.GID, req.AdditionalGIDs}, found.tools.Run, dir,
+		[]string{sgx.GramineSGX, files.Name}, env)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = req.Stdin, req.Stdout, req.Stderr
 	p := &Process{done: make(chan struct{}), sgx: true}
 	if err := p.start(cmd, nil); err != nil {
 		ln.Close()
@@ -160,7 +162,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 	}
 	// An enclave that dies says why in Gramine's log, not to the shim.
 	fail := func(err error) (*Process, LoadInfo, error) {
-		p.abort()
+		p.Abort()
 		if errors.Is(err, ErrHostDied) {
 			err = fmt.Errorf("%w%s", err, logTail(filepath.Join(dir, sgxLogFile)))
 		}

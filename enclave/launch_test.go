@@ -37,3 +37,17 @@ func TestLaunchWithoutHostBinary(t *testing.T) {
 		}
 	}
 }
+
+// A spawned host keeps the user it was started as: Load refuses a
+// container whose user is another, before it sends the host anything, and
+// ends the host.
+func TestLoadRefusesAnotherUser(t *testing.T) {
+	done := make(chan struct{})
+	close(done) // the host has exited: Abort has nothing to kill
+	p := &Process{uid: 1000, gid: 1000, done: done}
+	l := &Launcher{}
+	_, err := l.Load(context.Background(), p, LaunchRequest{ID: "c", Workload: &oci.Workload{UID: 0, GID: 0}})
+	if err == nil || !strings.Contains(err.Error(), "module host started as 1000:1000, the container's user is 0:0") {
+		t.Fatalf("Load: %v", err)
+	}
+}

@@ -35,6 +35,9 @@ type container struct {
 	attest  *attestation // nil when not a wasm module
 	stdPath stdioPaths
 	stopOOM func() // ends the OOM watch; nil when there is none
+	// spawned says when the module host was started: "early" (as the
+	// shim started, see earlyStart) or "create".
+	spawned string
 
 	// mu orders Start against the exit handler, so that TaskStart is
 	// published before TaskExit.

@@ -30,8 +30,17 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	if exists {
 		return nil, wrapf(errExists, "container %s", r.ID)
 	}
-	spec, err := oci.ReadSpec(r.Bundle)
-	if err != nil {
+	// The container the shim was started for may have its spec read, its
+	// cgroup made and its module host spawned already (earlyStart).
+	early := s.takeEarly(r)
+	defer early.discard(ctx)
+	var (
+		spec *specs.Spec
+		err  error
+	)
+	if early != nil && early.spec != nil {
+		spec = early.spec
+	} else if spec, err = oci.ReadSpec(r.Bundle); err != nil {
 		return nil, err
 	}
 	c := &container{
@@ -63,16 +72,15 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 			return nil, err
 		}
 		if oci.IsNative(filepath.Join(r.Bundle, "rootfs"), spec) {
+			// runc makes the cgroup and the process.
+			early.discard(ctx)
 			if err := s.launchNative(ctx, c, r, spec); err != nil {
 				return nil, err
 			}
 			info.Source = "runc"
 			break
 		}
-		if err := c.newCgroup(spec); err != nil {
-			return nil, err
-		}
-		if info, err = s.launch(ctx, c, r, spec, opts); err != nil {
+		if info, err = s.launch(ctx, c, r, spec, opts, early); err != nil {
 			return nil, err
 		}
 	}
@@ -89,7 +97,7 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	for _, w := range info.Warnings {
 		log.Warn(w)
 	}
-	log.WithField("pid", host.Pid()).WithField("module", c.module).WithField("source", info.Source).WithField("digest", digestFrom(info)).WithField("measurement", c.attest.measured()).Info("module host created")
+	log.WithField("pid", host.Pid()).WithField("module", c.module).WithField("source", info.Source).WithField("digest", digestFrom(info)).WithField("measurement", c.attest.measured()).WithField("spawned", c.spawned).Info("module host created")
 
 	s.mu.Lock()
 	s.containers[r.ID] = c
@@ -105,10 +113,11 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	return &taskapi.CreateTaskResponse{Pid: uint32(host.Pid())}, nil
 }
 
-// launch maps the spec onto a workload, picks its TEE backend, and starts
-// the module host that loads the module; the launcher takes the launch
-// measurement once the module's digest is known.
-func (s *service) launch(ctx context.Context, c *container, r *taskapi.CreateTaskRequest, spec *specs.Spec, opts *Options) (enclave.LoadInfo, error) {
+// launch maps the spec onto a workload, picks its TEE backend, creates the
+// cgroup, and starts the module host that loads the module (or has the one
+// spawned early load it); the launcher takes the launch measurement once the
+// module's digest is known.
+func (s *service) launch(ctx context.Context, c *container, r *taskapi.CreateTaskRequest, spec *specs.Spec, opts *Options, early *earlyStart) (enclave.LoadInfo, error) {
 	rootfs := filepath.Join(r.Bundle, "rootfs")
 	w, err := oci.Load(spec, rootfs)
 	if err != nil {
@@ -130,6 +139,22 @@ func (s *service) launch(ctx context.Context, c *container, r *taskapi.CreateTas
 	if c.stdio, err = openStdio(ctx, c.stdPath); err != nil {
 		return enclave.LoadInfo{}, err
 	}
+	// The module host spawned ahead of Create, if it is still the right
+	// one, with the cgroup it was born in.
+	spawned, cg := early.take(ctx, want, choice)
+	if spawned != nil {
+		// Until Load has it, the spawned host is this function's to end.
+		defer func() {
+			if spawned != nil {
+				spawned.Abort()
+			}
+		}()
+	}
+	if cg != nil {
+		c.cgroup = cg
+	} else if err := c.newCgroup(spec); err != nil {
+		return enclave.LoadInfo{}, err
+	}
 	req := enclave.LaunchRequest{
 		ID: r.ID, Namespace: c.ns, Workload: w, Backend: choice.Backend, Module: module,
 		Stdin: c.stdio.in, Stdout: c.stdio.out, Stderr: c.stdio.err,
@@ -146,6 +171,16 @@ func (s *service) launch(ctx context.Context, c *container, r *taskapi.CreateTas
 	inEnclave := choice.ModuleHost == tee.HostSGXEnclave
 	if inEnclave {
 		l.SGX, start = sgxNode(), l.LaunchSGX
+	}
+	c.spawned = "create"
+	if spawned != nil {
+		// Load ends the host if it fails.
+		host := spawned
+		spawned, c.spawned = nil, "early"
+		start = func(ctx context.Context, req enclave.LaunchRequest) (*enclave.Process, enclave.LoadInfo, error) {
+			info, err := l.Load(ctx, host, req)
+			return host, info, err
+		}
 	}
 	host, info, err := start(ctx, req)
 	c.stdio.releaseChild()

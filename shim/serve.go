@@ -74,10 +74,25 @@ func serve(ctx context.Context, f bootstrap.Flags) error {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(2)
 	}
+	done := make(chan struct{})
+	var once sync.Once
+	s, err := newService(func() { once.Do(func() { close(done) }) })
+	if err != nil {
+		return err
+	}
+	// containerd started this shim in the bundle of the container it is
+	// about to create: set that up while the shim starts.
+	logged := make(chan struct{})
+	if bundle, err := f.BundleDir(); err == nil && f.ID != "" {
+		s.startEarly(ctx, f.ID, bundle, logged)
+	}
+	defer s.dropEarly(ctx)
 	// The log FIFO is stderr: a containerd that went away must not kill
 	// the shim with SIGPIPE.
 	catchSIGPIPE()
-	if err := openLog(ctx); err != nil {
+	err = openLog(ctx)
+	close(logged)
+	if err != nil {
 		return err
 	}
 	// The entry binary wrote the socket's address before starting us; the
@@ -89,12 +104,6 @@ func serve(ctx context.Context, f bootstrap.Flags) error {
 	l, err := net.FileListener(os.NewFile(3, "socket"))
 	if err != nil {
 		return fmt.Errorf("socket (fd 3): %w", err)
-	}
-	done := make(chan struct{})
-	var once sync.Once
-	s, err := newService(func() { once.Do(func() { close(done) }) })
-	if err != nil {
-		return err
 	}
 	forwarded := make(chan struct{})
 	go func() {

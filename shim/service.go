@@ -34,6 +34,9 @@ type service struct {
 
 	mu         sync.Mutex
 	containers map[string]*container
+	// early is the shim's first container, set up ahead of its Create
+	// until Create takes it (see earlyStart).
+	early *earlyStart
 
 	// tees memoizes selectTEE by selection string.
 	tees sync.Map

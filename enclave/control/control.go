@@ -33,6 +33,15 @@ const (
 	ModuleFD = 4
 )
 
+// FilesByte is the first byte the shim sends on a module host's control
+// socket: it carries the host's stdin, stdout, stderr and module file, in
+// that order (SCM_RIGHTS), which the host puts at fds 0, 1, 2 and
+// ModuleFD. The JSON messages follow.
+const FilesByte = 'F'
+
+// Files is the number of file descriptors FilesByte carries.
+const Files = 4
+
 // EnvControl names the environment variable that tells a module host in
 // an SGX enclave where its control channel is: "ADDRESS TOKEN", with
 // ADDRESS a loopback "IP:PORT" and TOKEN TokenBytes random bytes in hex.

@@ -13,9 +13,10 @@ import (
 	"github.com/wasmtee/wasmtee/wasm"
 )
 
-// Main is the module host: it hardens itself, loads the module it is
-// given on fd 4 as the shim asks on fd 3, runs it on "start" and exits with
-// the module's exit status. It never returns.
+// Main is the module host: it hardens itself, takes its stdio and module
+// from the shim on the control socket (fd 3), loads the module as the shim
+// asks, runs it on "start" and exits with the module's exit status. It
+// never returns.
 //
 // Started by gramine-sgx inside an SGX enclave (the sgx backend), it has
 // only stdio and finds its control channel in the environment instead
@@ -31,6 +32,13 @@ func Main() {
 	// a module host needs are allowed.
 	if err := applySeccomp(); err != nil {
 		fatal(fmt.Errorf("harden module host: %w", err))
+	}
+	// Started ahead of the container's Create (enclave.Spawn), the host
+	// waits here for its stdio and module.
+	if err := receiveFiles(); errors.Is(err, errShimDone) {
+		os.Exit(0)
+	} else if err != nil {
+		fatal(err)
 	}
 	f := os.NewFile(control.FD, "control")
 	conn, err := net.FileConn(f)
