@@ -148,7 +148,17 @@ func (l *Launcher) Spawn(req SpawnRequest) (*Process, error) {
 		child.Close()
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
-	cmd := l.command(req, child)
+	// The placeholder stdio is opened here: the thread that starts the
+	// host may be in the container's cgroup by then, whose device rules
+	// can refuse it.
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		conn.Close()
+		child.Close()
+		return nil, fmt.Errorf("start module host: %w", err)
+	}
+	defer null.Close()
+	cmd := l.command(req, child, null)
 	p := &Process{conn: conn, dec: json.NewDecoder(conn), enc: json.NewEncoder(conn), done: make(chan struct{}),
 		uid: req.UID, gid: req.GID, cgroup: req.Cgroup}
 	var birth func(*exec.Cmd) (func(), error)
@@ -200,15 +210,16 @@ func (l *Launcher) load(ctx context.Context, p *Process, req LaunchRequest) (Loa
 	return info, err
 }
 
-// command is the module host's command line, with the control socket as
-// fd 3 (the host gets its stdio and module, fd 4, over it). GOMAXPROCS=1: a
-// module runs on one thread (WASI preview1 has none of its own), and fewer
-// Go threads and per-P caches save ~130 KiB of private memory per
-// container; wasmtime compiles on threads of its own.
-func (l *Launcher) command(req SpawnRequest, ctl *os.File) *exec.Cmd {
+// command is the module host's command line, with null as its stdin and
+// stdout, the shim's stderr and the control socket as fd 3 (the host gets
+// its stdio and module, fd 4, over it). GOMAXPROCS=1: a module runs on one
+// thread (WASI preview1 has none of its own), and fewer Go threads and
+// per-P caches save ~130 KiB of private memory per container; wasmtime
+// compiles on threads of its own.
+func (l *Launcher) command(req SpawnRequest, ctl, null *os.File) *exec.Cmd {
 	cmd := hostCommand(hostCreds{req.UID, req.GID, req.AdditionalGIDs}, l.Exe, "/",
 		[]string{control.Arg0, req.ID}, []string{"RUST_BACKTRACE=0", "GOMAXPROCS=1"})
-	cmd.Stderr = os.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, os.Stderr
 	cmd.ExtraFiles = []*os.File{ctl}
 	return cmd
 }

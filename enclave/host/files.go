@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"slices"
 
 	"golang.org/x/sys/unix"
 
@@ -14,10 +15,17 @@ import (
 // container's Create (enclave.Spawn), with stdio that is not the
 // container's.
 func receiveFiles() error {
+	return receiveFilesAt(control.FD, []int{0, 1, 2, control.ModuleFD})
+}
+
+// receiveFilesAt receives control.Files files on the socket ctl and puts
+// them at targets. The received fds take the lowest free numbers, so one of
+// them may be a target itself: the module's fd (4) is free in a new host.
+func receiveFilesAt(ctl int, targets []int) error {
 	buf := make([]byte, 1)
 	oob := make([]byte, unix.CmsgSpace(control.Files*4))
 	for {
-		n, oobn, _, _, err := unix.Recvmsg(control.FD, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		n, oobn, _, _, err := unix.Recvmsg(ctl, buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if err == unix.EINTR {
 			continue
 		}
@@ -35,13 +43,23 @@ func receiveFiles() error {
 			closeAll(fds)
 			return fmt.Errorf("receive stdio and module: got %q with %d files, want %q with %d", buf[0], len(fds), control.FilesByte, control.Files)
 		}
-		for i, target := range []int{0, 1, 2, control.ModuleFD} {
+		// Fds 0-3 are open when the files arrive, so only the last
+		// target can be a received fd: one placed before it (stdio), or
+		// the module's own, which stays where it is.
+		for i, target := range targets {
+			if fds[i] == target {
+				continue
+			}
 			if err := unix.Dup3(fds[i], target, 0); err != nil {
 				closeAll(fds)
 				return fmt.Errorf("receive stdio and module: %w", err)
 			}
 		}
-		closeAll(fds)
+		for _, fd := range fds {
+			if !slices.Contains(targets, fd) {
+				unix.Close(fd)
+			}
+		}
 		return nil
 	}
 }

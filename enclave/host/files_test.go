@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,8 +18,14 @@ import (
 
 // receiveHelperEnv makes the test binary, re-executed, the receiving side
 // of TestReceiveFiles: it takes its files from fd 3, as a spawned module
-// host does, copies stdin to stdout and the module file to stderr.
-const receiveHelperEnv = "WASMTEE_TEST_RECEIVE_FILES"
+// host does, copies stdin to stdout and the module file to stderr. With
+// moduleTargetEnv set, the module goes to the lowest free fd (which the
+// first received file takes) plus that number, instead of fd 4, so that a
+// received fd is a target, as fd 4 is in a module host.
+const (
+	receiveHelperEnv = "WASMTEE_TEST_RECEIVE_FILES"
+	moduleTargetEnv  = "WASMTEE_TEST_MODULE_TARGET"
+)
 
 func TestMain(m *testing.M) {
 	if os.Getenv(receiveHelperEnv) == "1" {
@@ -28,7 +35,11 @@ func TestMain(m *testing.M) {
 }
 
 func receiveHelper() int {
-	if err := receiveFiles(); errors.Is(err, errShimDone) {
+	moduleFD := control.ModuleFD
+	if off, err := strconv.Atoi(os.Getenv(moduleTargetEnv)); err == nil {
+		moduleFD = lowestFreeFD() + off
+	}
+	if err := receiveFilesAt(control.FD, []int{0, 1, 2, moduleFD}); errors.Is(err, errShimDone) {
 		fmt.Fprint(os.NewFile(uintptr(control.FD), "control"), "done")
 		return 0
 	} else if err != nil {
@@ -37,9 +48,19 @@ func receiveHelper() int {
 	}
 	in, _ := io.ReadAll(os.Stdin)
 	os.Stdout.Write(in)
-	mod, _ := io.ReadAll(os.NewFile(control.ModuleFD, "module"))
+	mod, _ := io.ReadAll(os.NewFile(uintptr(moduleFD), "module"))
 	os.Stderr.Write(mod)
 	return 0
+}
+
+func lowestFreeFD() int {
+	fd := 0
+	for {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == unix.EBADF {
+			return fd
+		}
+		fd++
+	}
 }
 
 // receiver is a re-executed test binary waiting for its files on fd 3.
@@ -48,7 +69,7 @@ type receiver struct {
 	parent *os.File // the shim's end of the control socket
 }
 
-func startReceiver(t *testing.T) *receiver {
+func startReceiver(t *testing.T, env ...string) *receiver {
 	t.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -56,7 +77,7 @@ func startReceiver(t *testing.T) *receiver {
 	}
 	parent, child := os.NewFile(uintptr(fds[0]), "parent"), os.NewFile(uintptr(fds[1]), "child")
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), receiveHelperEnv+"=1")
+	cmd.Env = append(append(os.Environ(), receiveHelperEnv+"=1"), env...)
 	cmd.ExtraFiles = []*os.File{child}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -109,8 +130,8 @@ func TestReceiveFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	t.Run("files", func(t *testing.T) {
-		rcv := startReceiver(t)
+	files := func(t *testing.T, env ...string) {
+		rcv := startReceiver(t, env...)
 		inR, inW := pipe()
 		outR, outW := pipe()
 		errR, errW := pipe()
@@ -133,7 +154,11 @@ func TestReceiveFiles(t *testing.T) {
 		if string(out) != "stdin bytes" || string(stderr) != "module bytes" {
 			t.Errorf("stdout %q (want the stdin sent), stderr %q (want the module sent)", out, stderr)
 		}
-	})
+	}
+	t.Run("files", func(t *testing.T) { files(t) })
+	// The module's target is the fd stdin arrives at, or the module's own.
+	t.Run("target taken by stdin", func(t *testing.T) { files(t, moduleTargetEnv+"=0") })
+	t.Run("target is the module", func(t *testing.T) { files(t, moduleTargetEnv+"=3") })
 	// refused sends b with n copies of the module file and expects the
 	// host to refuse with want.
 	refused := func(t *testing.T, b byte, n int, want string) {
