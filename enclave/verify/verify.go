@@ -227,9 +227,9 @@ func Evidence(ev *evidence.Evidence, pol *Policy, opts Options) (*Result, error)
 	case ev.Backend == evidence.BackendProcess:
 		err = verifyProcess(ev, rd, pc, res)
 	case ev.Backend == evidence.BackendTSM && ev.TEE == evidence.TEETDX:
-		err = verifyTDX(ev, rd, pc, &opts, res)
+		err = parseSafely("TDX quote", func() error { return verifyTDX(ev, rd, pc, &opts, res) })
 	case ev.Backend == evidence.BackendTSM && ev.TEE == evidence.TEESNP:
-		err = verifySNP(ev, rd, pc, &opts, res)
+		err = parseSafely("SEV-SNP report", func() error { return verifySNP(ev, rd, pc, &opts, res) })
 	case ev.Backend == evidence.BackendTSM && ev.TEE == evidence.TEECCA:
 		err = fail(ReasonUnsupportedTEE, nil, "Arm CCA evidence cannot be verified yet: this wasmtee has no CCA token verifier")
 	case ev.Backend == evidence.BackendSGX:
@@ -251,4 +251,18 @@ func checkProvider(ev *evidence.Evidence, want string) error {
 		return fail(ReasonEvidenceInvalid, nil, "provider %q does not make %s reports (want %q)", ev.Provider, ev.TEE, want)
 	}
 	return nil
+}
+
+// parseSafely runs a verification that parses hardware evidence with a
+// vendor library (go-tdx-guest, go-sev-guest), whose parsers can panic on
+// malformed input (go-tdx-guest v0.3.1's QuoteToProto indexes past a short
+// QE authentication data field): a panic is the evidence's fault, and is
+// reported as invalid evidence instead of crashing the verifier.
+func parseSafely(what string, verify func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fail(ReasonQuoteInvalid, nil, "%s does not parse: %v", what, p)
+		}
+	}()
+	return verify()
 }
