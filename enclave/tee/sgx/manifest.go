@@ -23,10 +23,9 @@ const (
 	preopenRoot = "/wasmtee/preopens"
 )
 
-// defaultLibraries are the host libraries the shim binary needs besides
-// glibc (which Gramine brings, patched, in its runtime directory): the
-// binary links libgcc_s for wasmtime's unwinder.
-var defaultLibraries = []string{"/lib/x86_64-linux-gnu/libgcc_s.so.1"}
+// defaultLibraries are the host libraries the module host binary needs:
+// none, since make links it statically (glibc and libgcc included).
+var defaultLibraries = []string{}
 
 // Defaults of ManifestOptions.
 const (
