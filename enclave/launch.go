@@ -210,9 +210,9 @@ func (l *Launcher) load(ctx context.Context, p *Process, req LaunchRequest) (Loa
 	return info, err
 }
 
-// command is the module host's command line, with null as its stdin and
-// stdout, the shim's stderr and the control socket as fd 3 (the host gets
-// its stdio and module, fd 4, over it). GOMAXPROCS=1: a module runs on one
+// command is the module host's command line, with null as its stdin,
+// stdout and fd 4, the shim's stderr and the control socket as fd 3 (the
+// host gets its stdio and module, fd 4, over it). GOMAXPROCS=1: a module runs on one
 // thread (WASI preview1 has none of its own), and fewer Go threads and
 // per-P caches save ~130 KiB of private memory per container; wasmtime
 // compiles on threads of its own.
@@ -220,7 +220,11 @@ func (l *Launcher) command(req SpawnRequest, ctl, null *os.File) *exec.Cmd {
 	cmd := hostCommand(hostCreds{req.UID, req.GID, req.AdditionalGIDs}, l.Exe, "/",
 		[]string{control.Arg0, req.ID}, []string{"RUST_BACKTRACE=0", "GOMAXPROCS=1"})
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, os.Stderr
-	cmd.ExtraFiles = []*os.File{ctl}
+	// fd 4 holds a placeholder until the module arrives: left free, it
+	// would be taken by whatever the Go runtime opens first (its cgroup
+	// CPU limit files, or its epoll fd), which receiving the module
+	// would then replace.
+	cmd.ExtraFiles = []*os.File{ctl, null}
 	return cmd
 }
 

@@ -113,6 +113,7 @@ func (l *Launcher) LaunchSGX(ctx context.Context, req LaunchRequest) (_ *Process
 		// manifest need not read either again.
 		HostSHA256:   found.hostSHA256,
 		Argv:         []string{control.Arg0},
+		Libraries:    found.libraries,
 		Module:       sgxModuleFile,
 		ModuleSHA256: digest,
 		Dir:          dir,

@@ -35,6 +35,8 @@ type sgxNodeState struct {
 	// hostBinary is the module host binary that was hashed, hostSHA256 its
 	// hex SHA-256.
 	hostBinary, hostSHA256 string
+	// libraries are the host libraries it needs (sgx.HostLibraries).
+	libraries []string
 }
 
 // defaultSGXNode serves Launchers without an SGXNode of their own.
@@ -66,6 +68,9 @@ func (n *SGXNode) setup(exe string) (st sgxNodeState, warning string, err error)
 	}
 	if st.hostSHA256, err = sgx.FileSHA256(exe); err != nil {
 		return sgxNodeState{}, "", fmt.Errorf("sgx: hash the module host binary: %w", err)
+	}
+	if st.libraries, err = sgx.HostLibraries(exe); err != nil {
+		return sgxNodeState{}, "", fmt.Errorf("sgx: %w", err)
 	}
 	st.hostBinary = exe
 	if n.found == nil {

@@ -25,7 +25,7 @@ func IsNative(rootfs string, s *specs.Spec) bool {
 		return false
 	}
 	arg0 := s.Process.Args[0]
-	if strings.HasSuffix(arg0, ".wasm") || strings.Contains(arg0, ".wasm#") {
+	if NamesModule(s) {
 		return false
 	}
 	for _, p := range candidates(arg0, s.Process.Cwd, s.Process.Env) {
@@ -39,6 +39,17 @@ func IsNative(rootfs string, s *specs.Spec) bool {
 		return !bytes.Equal(head[:n], []byte("\x00asm"))
 	}
 	return false
+}
+
+// NamesModule reports whether the spec's entrypoint names a WebAssembly
+// module by its name alone ("….wasm", or "….wasm#entry"), which needs no
+// look into the rootfs.
+func NamesModule(s *specs.Spec) bool {
+	if s.Process == nil || len(s.Process.Args) == 0 {
+		return false
+	}
+	arg0 := s.Process.Args[0]
+	return strings.HasSuffix(arg0, ".wasm") || strings.Contains(arg0, ".wasm#")
 }
 
 // candidates are the paths arg0 may name inside the container: itself if

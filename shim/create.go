@@ -18,6 +18,11 @@ import (
 // the module. A module that cannot run fails here, not at Start, and leaves
 // nothing behind.
 func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *taskapi.CreateTaskResponse, retErr error) {
+	// The container the shim was started for may have its spec read, its
+	// cgroup made and its module host spawned already (earlyStart); what
+	// this create does not use is undone when it returns.
+	early := s.takeEarly(r)
+	defer early.discard(ctx)
 	if r.Terminal {
 		return nil, fmt.Errorf("%w: terminal (tty) is not supported yet for wasm containers; run without -t", errNotImplemented)
 	}
@@ -30,10 +35,6 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	if exists {
 		return nil, wrapf(errExists, "container %s", r.ID)
 	}
-	// The container the shim was started for may have its spec read, its
-	// cgroup made and its module host spawned already (earlyStart).
-	early := s.takeEarly(r)
-	defer early.discard(ctx)
 	var (
 		spec *specs.Spec
 		err  error
@@ -141,7 +142,7 @@ func (s *service) launch(ctx context.Context, c *container, r *taskapi.CreateTas
 	}
 	// The module host spawned ahead of Create, if it is still the right
 	// one, with the cgroup it was born in.
-	spawned, cg := early.take(ctx, want, choice)
+	spawned, cg := early.take(ctx, choice)
 	if spawned != nil {
 		// Until Load has it, the spawned host is this function's to end.
 		defer func() {

@@ -21,7 +21,9 @@ import (
 // start (about 5 ms) overlap with the shim's own start and the rest of
 // Create. Create takes what it needs (take) and checks it against the
 // request; whatever it does not take is undone (discard). Nothing is spawned
-// for a pod sandbox or a container whose module host runs in an SGX enclave;
+// for a pod sandbox, a container whose entrypoint is not named as a module
+// (….wasm: it may be a program for runc) or whose module host runs in an
+// SGX enclave;
 // a spec that cannot be read or a cgroup that cannot be made leave the work,
 // and its error, to Create.
 type earlyStart struct {
@@ -31,7 +33,6 @@ type earlyStart struct {
 	ready, spawned chan struct{}
 
 	spec   *specs.Spec // nil if the spec could not be read
-	want   string      // the TEE the spec and the start options ask for
 	cgroup cgroup
 	host   *enclave.Process
 	// spawnErr is why no host was spawned, if one was to be.
@@ -64,7 +65,10 @@ func (s *service) prepareEarly(ctx context.Context, e *earlyStart, logged <-chan
 		return enclave.SpawnRequest{}, false
 	}
 	e.spec = spec
-	if spec.Process == nil || isSandbox(spec) {
+	// Whether an entrypoint that is not named ….wasm is a module or a
+	// program for runc is known only once the rootfs is mounted (Create):
+	// its host is spawned then.
+	if spec.Process == nil || isSandbox(spec) || !oci.NamesModule(spec) {
 		return enclave.SpawnRequest{}, false
 	}
 	<-logged
@@ -72,10 +76,11 @@ func (s *service) prepareEarly(ctx context.Context, e *earlyStart, logged <-chan
 	if err != nil {
 		return enclave.SpawnRequest{}, false
 	}
-	if e.want, err = teeOf(spec, opts); err != nil {
+	want, err := teeOf(spec, opts)
+	if err != nil {
 		return enclave.SpawnRequest{}, false
 	}
-	if _, choice, err := s.selectTEE(e.want); err != nil || choice.ModuleHost == tee.HostSGXEnclave {
+	if _, choice, err := s.selectTEE(want); err != nil || choice.ModuleHost == tee.HostSGXEnclave {
 		return enclave.SpawnRequest{}, false
 	}
 	var hostCg enclave.Cgroup
@@ -123,10 +128,11 @@ func (s *service) dropEarly(ctx context.Context) {
 }
 
 // take hands Create the spawned module host and the cgroup it was born in
-// when the container's TEE choice is still the one they were made for (the
-// create request's options may name another); else it undoes them and
-// returns nil, nil.
-func (e *earlyStart) take(ctx context.Context, want string, choice tee.Choice) (*enclave.Process, cgroup) {
+// when the container's module host is still to be a process (the create
+// request's runtime options may ask for an SGX enclave) and the spawned
+// one is alive; else it undoes them and returns nil, nil. Which backend
+// makes the evidence does not matter to a spawned host.
+func (e *earlyStart) take(ctx context.Context, choice tee.Choice) (*enclave.Process, cgroup) {
 	if e == nil {
 		return nil, nil
 	}
@@ -134,7 +140,12 @@ func (e *earlyStart) take(ctx context.Context, want string, choice tee.Choice) (
 	if e.spawnErr != nil {
 		logger(ctx, e.id).WithError(e.spawnErr).Warn("spawn the module host ahead of create")
 	}
-	if e.host == nil || want != e.want || choice.ModuleHost == tee.HostSGXEnclave {
+	dead := e.host != nil && exited(e.host)
+	if dead {
+		status, _ := e.host.Exit()
+		logger(ctx, e.id).WithField("exit_status", status).Warn("the module host spawned ahead of create died")
+	}
+	if e.host == nil || dead || choice.ModuleHost == tee.HostSGXEnclave {
 		e.discard(ctx)
 		return nil, nil
 	}
@@ -173,4 +184,14 @@ func sameDir(a, b string) bool {
 	}
 	bi, err := os.Stat(b)
 	return err == nil && os.SameFile(ai, bi)
+}
+
+// exited reports whether the module host has exited.
+func exited(h *enclave.Process) bool {
+	select {
+	case <-h.Done():
+		return true
+	default:
+		return false
+	}
 }

@@ -54,6 +54,16 @@ func (s *service) Connect(ctx context.Context, r *taskapi.ConnectRequest) (*task
 // Shutdown ends the shim once it serves no container.
 func (s *service) Shutdown(ctx context.Context, r *taskapi.ShutdownRequest) error {
 	s.mu.Lock()
+	busy := len(s.containers) > 0
+	s.mu.Unlock()
+	if busy {
+		return nil
+	}
+	// A container set up early that no Create took (it never came, or
+	// failed before taking it) is undone before the reply: containerd
+	// removes the bundle next.
+	s.dropEarly(ctx)
+	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.containers) > 0 {
 		return nil

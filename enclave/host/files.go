@@ -19,8 +19,9 @@ func receiveFiles() error {
 }
 
 // receiveFilesAt receives control.Files files on the socket ctl and puts
-// them at targets. The received fds take the lowest free numbers, so one of
-// them may be a target itself: the module's fd (4) is free in a new host.
+// them at targets. The received fds take the lowest free numbers; the
+// shim starts a host with fd 4 held by a placeholder, so none of them is a
+// target there, but placement does not depend on it.
 func receiveFilesAt(ctl int, targets []int) error {
 	buf := make([]byte, 1)
 	oob := make([]byte, unix.CmsgSpace(control.Files*4))

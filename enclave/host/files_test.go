@@ -21,7 +21,8 @@ import (
 // host does, copies stdin to stdout and the module file to stderr. With
 // moduleTargetEnv set, the module goes to the lowest free fd (which the
 // first received file takes) plus that number, instead of fd 4, so that a
-// received fd is a target, as fd 4 is in a module host.
+// received fd is a target (in a module host the shim keeps fd 4 taken
+// until then, but placement must not depend on it).
 const (
 	receiveHelperEnv = "WASMTEE_TEST_RECEIVE_FILES"
 	moduleTargetEnv  = "WASMTEE_TEST_MODULE_TARGET"

@@ -23,8 +23,9 @@ const (
 	preopenRoot = "/wasmtee/preopens"
 )
 
-// defaultLibraries are the host libraries the module host binary needs:
-// none, since make links it statically (glibc and libgcc included).
+// defaultLibraries are the host libraries a module host binary needs when
+// the caller does not say (ManifestOptions.Libraries): none, as make links
+// it statically. The shim says, from the binary itself (HostLibraries).
 var defaultLibraries = []string{}
 
 // Defaults of ManifestOptions.
@@ -65,9 +66,10 @@ type ManifestOptions struct {
 	HostPath, ModulePath string
 	// Preopens are the module's preopened directories.
 	Preopens []Preopen
-	// Libraries are host libraries the binary needs besides glibc, each
-	// mounted at its own path and pinned by SHA-256 (defaultLibraries if
-	// nil).
+	// Libraries are host libraries the binary needs besides glibc (which
+	// a dynamically linked binary gets from Gramine), each mounted at its
+	// own path and pinned by SHA-256 (defaultLibraries if nil; see
+	// HostLibraries).
 	Libraries []string
 	// EnclaveSize (defaultEnclaveSize if empty), MaxThreads
 	// (defaultMaxThreads if 0) and StackSize (defaultStackSize if empty)
@@ -185,7 +187,7 @@ func Manifest(opts ManifestOptions) (string, error) {
 	w("sys.enable_sigterm_injection = true\n\n")
 
 	w("fs.mounts = [\n")
-	w("  # Gramine's patched glibc and loader.\n")
+	w("  # Gramine's patched glibc and loader (a dynamically linked module host's).\n")
 	w("  { path = \"/lib\", uri = \"file:{{ gramine.runtimedir() }}\" },\n")
 	for _, lib := range o.Libraries {
 		w("  { path = %s, uri = %s },\n", q(lib), q("file:"+lib))
