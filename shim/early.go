@@ -41,8 +41,9 @@ type earlyStart struct {
 
 // startEarly begins the early start of the container id whose bundle is
 // the shim's working directory. What may log, or gives the module host the
-// shim's stderr, waits for logged to be closed (the log is set up).
-func (s *service) startEarly(ctx context.Context, id, bundle string, logged <-chan struct{}) {
+// shim's stderr, waits for logged to say whether the log is set up; a shim
+// whose log could not be opened is exiting, and spawns nothing.
+func (s *service) startEarly(ctx context.Context, id, bundle string, logged <-chan bool) {
 	e := &earlyStart{id: id, bundle: bundle, ready: make(chan struct{}), spawned: make(chan struct{})}
 	s.mu.Lock()
 	s.early = e
@@ -59,7 +60,7 @@ func (s *service) startEarly(ctx context.Context, id, bundle string, logged <-ch
 
 // prepareEarly reads the spec and makes the cgroup; ok says whether to
 // spawn the module host, and how.
-func (s *service) prepareEarly(ctx context.Context, e *earlyStart, logged <-chan struct{}) (_ enclave.SpawnRequest, ok bool) {
+func (s *service) prepareEarly(ctx context.Context, e *earlyStart, logged <-chan bool) (_ enclave.SpawnRequest, ok bool) {
 	spec, err := oci.ReadSpec(e.bundle)
 	if err != nil {
 		return enclave.SpawnRequest{}, false
@@ -71,7 +72,9 @@ func (s *service) prepareEarly(ctx context.Context, e *earlyStart, logged <-chan
 	if spec.Process == nil || isSandbox(spec) || !oci.NamesModule(spec) {
 		return enclave.SpawnRequest{}, false
 	}
-	<-logged
+	if !<-logged {
+		return enclave.SpawnRequest{}, false
+	}
 	opts, err := requestOptions(ctx, &taskapi.CreateTaskRequest{ID: e.id, Bundle: e.bundle})
 	if err != nil {
 		return enclave.SpawnRequest{}, false

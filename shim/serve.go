@@ -82,7 +82,7 @@ func serve(ctx context.Context, f bootstrap.Flags) error {
 	}
 	// containerd started this shim in the bundle of the container it is
 	// about to create: set that up while the shim starts.
-	logged := make(chan struct{})
+	logged := make(chan bool, 1)
 	if bundle, err := f.BundleDir(); err == nil && f.ID != "" {
 		s.startEarly(ctx, f.ID, bundle, logged)
 	}
@@ -91,7 +91,7 @@ func serve(ctx context.Context, f bootstrap.Flags) error {
 	// the shim with SIGPIPE.
 	catchSIGPIPE()
 	err = openLog(ctx)
-	close(logged)
+	logged <- err == nil
 	if err != nil {
 		return err
 	}
