@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -160,7 +161,7 @@ func (l *Launcher) Spawn(req SpawnRequest) (*Process, error) {
 	defer null.Close()
 	cmd := l.command(req, child, null)
 	p := &Process{conn: conn, dec: json.NewDecoder(conn), enc: json.NewEncoder(conn), done: make(chan struct{}),
-		uid: req.UID, gid: req.GID, cgroup: req.Cgroup}
+		uid: req.UID, gid: req.GID, groups: slices.Clone(req.AdditionalGIDs), cgroup: req.Cgroup}
 	var birth func(*exec.Cmd) (func(), error)
 	if bc, ok := req.Cgroup.(BirthCgroup); ok {
 		birth, p.born = bc.Birth, true
@@ -196,6 +197,9 @@ func (l *Launcher) Load(ctx context.Context, p *Process, req LaunchRequest) (Loa
 func (l *Launcher) load(ctx context.Context, p *Process, req LaunchRequest) (LoadInfo, error) {
 	if w := req.Workload; w.UID != p.uid || w.GID != p.gid {
 		return LoadInfo{}, fmt.Errorf("module host started as %d:%d, the container's user is %d:%d", p.uid, p.gid, w.UID, w.GID)
+	}
+	if !slices.Equal(req.AdditionalGIDs, p.groups) {
+		return LoadInfo{}, fmt.Errorf("module host started with supplementary groups %v, the container's are %v", p.groups, req.AdditionalGIDs)
 	}
 	if err := p.sendFiles(req.Stdin, req.Stdout, req.Stderr, req.Module); err != nil {
 		return LoadInfo{}, p.diedOr(err)
@@ -284,6 +288,7 @@ type Process struct {
 
 	// What Spawn started the host with (Load checks and uses them).
 	uid, gid uint32
+	groups   []uint32
 	cgroup   Cgroup
 	born     bool // in cgroup from the start (a BirthCgroup)
 

@@ -38,9 +38,9 @@ func TestLaunchWithoutHostBinary(t *testing.T) {
 	}
 }
 
-// A spawned host keeps the user it was started as: Load refuses a
-// container whose user is another, before it sends the host anything, and
-// ends the host.
+// A spawned host keeps the user and groups it was started as: Load refuses
+// a container whose user or supplementary groups are others, before it
+// sends the host anything, and ends the host.
 func TestLoadRefusesAnotherUser(t *testing.T) {
 	done := make(chan struct{})
 	close(done) // the host has exited: Abort has nothing to kill
@@ -49,5 +49,10 @@ func TestLoadRefusesAnotherUser(t *testing.T) {
 	_, err := l.Load(context.Background(), p, LaunchRequest{ID: "c", Workload: &oci.Workload{UID: 0, GID: 0}})
 	if err == nil || !strings.Contains(err.Error(), "module host started as 1000:1000, the container's user is 0:0") {
 		t.Fatalf("Load: %v", err)
+	}
+	p = &Process{uid: 1000, gid: 1000, groups: []uint32{10}, done: done}
+	_, err = l.Load(context.Background(), p, LaunchRequest{ID: "c", Workload: &oci.Workload{UID: 1000, GID: 1000}, AdditionalGIDs: []uint32{10, 27}})
+	if err == nil || !strings.Contains(err.Error(), "supplementary groups [10], the container's are [10 27]") {
+		t.Fatalf("Load with other groups: %v", err)
 	}
 }
