@@ -26,10 +26,6 @@ DIR="$WORK/${VERSION//./}"
 TOOL="$WORK/wasmtee-stress"
 WASM_REF=docker.io/wasmtee-stress/hello:1
 RUNC_REF=docker.io/wasmtee-stress/busybox:1
-# The runc shim that containerd 2.4 can drive (Debian's 1.6 one is too old
-# for it): built by `wasmtee-stress runc-shim` (test/internal/runcshim, as
-# for the benchmarks), into the benchmarks' directory.
-RUNC_SHIM_DIR="$REPO/.cache/bench/bin"
 
 log() { echo "stress.sh: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -52,7 +48,9 @@ if [ "$RUNC" = 1 ]; then
 	command -v runc >/dev/null || die "runc not found: run make deps"
 	"$TOOL" busybox-image "$WORK/busybox.tar" "$RUNC_REF"
 	if [ "$VERSION" = 2.4 ]; then
-		"$TOOL" runc-shim "$RUNC_SHIM_DIR"
+		# The runc shim that containerd 2.4 can drive (Debian's 1.6 one is too
+		# old for it), built where the benchmarks build it (test/internal/runcshim).
+		RUNC_SHIM_DIR="$("$TOOL" runc-shim)"
 		DAEMON_PATH="$RUNC_SHIM_DIR:$PATH"
 	fi
 fi

@@ -46,7 +46,8 @@ type config struct {
 
 const usageText = `usage: wasmtee-stress -address SOCK -image REF [flags]
        wasmtee-stress busybox-image OUT.tar REF   (writes the runc comparison's image)
-       wasmtee-stress runc-shim DIR               (builds containerd 2.4's runc shim into DIR)
+       wasmtee-stress runc-shim [DIR]             (builds containerd 2.4's runc shim into DIR, by default
+                                                  the benchmarks' one, and prints DIR)
 
 Runs create/start/wait/delete of a container N times, P in parallel, against
 a containerd daemon, then checks for leaked processes, fds, mounts, cgroups,
@@ -113,7 +114,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return busyboxMain(args[1:], stderr)
 	}
 	if len(args) > 0 && args[0] == "runc-shim" {
-		return runcShimMain(args[1:], stderr)
+		return runcShimMain(args[1:], stdout, stderr)
 	}
 	cfg, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
