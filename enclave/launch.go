@@ -164,7 +164,7 @@ func (l *Launcher) Spawn(req SpawnRequest) (*Process, error) {
 		uid: req.UID, gid: req.GID, groups: slices.Clone(req.AdditionalGIDs), cgroup: req.Cgroup}
 	var birth func(*exec.Cmd) (func(), error)
 	if bc, ok := req.Cgroup.(BirthCgroup); ok {
-		birth, p.born = bc.Birth, true
+		birth = bc.Birth
 	}
 	err = p.start(cmd, birth)
 	child.Close()
@@ -204,8 +204,9 @@ func (l *Launcher) load(ctx context.Context, p *Process, req LaunchRequest) (Loa
 	if err := p.sendFiles(req.Stdin, req.Stdout, req.Stderr, req.Module); err != nil {
 		return LoadInfo{}, p.diedOr(err)
 	}
+	_, born := p.cgroup.(BirthCgroup)
 	load := control.Request{Op: control.OpLoad, Workload: req.Workload, CacheDir: l.CacheDir, CacheMax: l.CacheMax,
-		AskBeforeCompile: p.born}
+		AskBeforeCompile: born}
 	info, _, err := p.load(ctx, load, p.cgroup)
 	if err != nil {
 		return LoadInfo{}, err
@@ -289,8 +290,7 @@ type Process struct {
 	// What Spawn started the host with (Load checks and uses them).
 	uid, gid uint32
 	groups   []uint32
-	cgroup   Cgroup
-	born     bool // in cgroup from the start (a BirthCgroup)
+	cgroup   Cgroup // a BirthCgroup: the host was born in it
 
 	// In an SGX enclave (LaunchSGX), the host makes evidence and the
 	// shim asks for it: requests and replies are exchanged under xmu, and

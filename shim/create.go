@@ -21,7 +21,7 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	// The container the shim was started for may have its spec read, its
 	// cgroup made and its module host spawned already (earlyStart); what
 	// this create does not use is undone when it returns.
-	early := s.takeEarly(r)
+	early := s.takeEarly(ctx, r)
 	defer early.discard(ctx)
 	if r.Terminal {
 		return nil, fmt.Errorf("%w: terminal (tty) is not supported yet for wasm containers; run without -t", errNotImplemented)
@@ -73,8 +73,6 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 			return nil, err
 		}
 		if oci.IsNative(filepath.Join(r.Bundle, "rootfs"), spec) {
-			// runc makes the cgroup and the process.
-			early.discard(ctx)
 			if err := s.launchNative(ctx, c, r, spec); err != nil {
 				return nil, err
 			}
@@ -143,17 +141,12 @@ func (s *service) launch(ctx context.Context, c *container, r *taskapi.CreateTas
 	// The module host spawned ahead of Create, if it is still the right
 	// one, with the cgroup it was born in.
 	spawned, cg := early.take(ctx, choice)
-	if spawned != nil {
-		// Until Load has it, the spawned host is this function's to end.
-		defer func() {
-			if spawned != nil {
-				spawned.Abort()
-			}
-		}()
-	}
 	if cg != nil {
 		c.cgroup = cg
 	} else if err := c.newCgroup(spec); err != nil {
+		if spawned != nil {
+			spawned.Abort()
+		}
 		return enclave.LoadInfo{}, err
 	}
 	req := enclave.LaunchRequest{
@@ -173,17 +166,18 @@ func (s *service) launch(ctx context.Context, c *container, r *taskapi.CreateTas
 	if inEnclave {
 		l.SGX, start = sgxNode(), l.LaunchSGX
 	}
-	c.spawned = "create"
+	var (
+		host *enclave.Process
+		info enclave.LoadInfo
+	)
 	if spawned != nil {
 		// Load ends the host if it fails.
-		host := spawned
-		spawned, c.spawned = nil, "early"
-		start = func(ctx context.Context, req enclave.LaunchRequest) (*enclave.Process, enclave.LoadInfo, error) {
-			info, err := l.Load(ctx, host, req)
-			return host, info, err
-		}
+		host, c.spawned = spawned, "early"
+		info, err = l.Load(ctx, host, req)
+	} else {
+		c.spawned = "create"
+		host, info, err = start(ctx, req)
 	}
-	host, info, err := start(ctx, req)
 	c.stdio.releaseChild()
 	if err != nil {
 		return enclave.LoadInfo{}, fmt.Errorf("create %s: %w", r.ID, err)

@@ -23,13 +23,12 @@ import (
 // request; whatever it does not take is undone (discard). Nothing is spawned
 // for a pod sandbox, a container whose entrypoint is not named as a module
 // (….wasm: it may be a program for runc) or whose module host runs in an
-// SGX enclave;
-// a spec that cannot be read or a cgroup that cannot be made leave the work,
-// and its error, to Create.
+// SGX enclave; a spec that cannot be read or a cgroup that cannot be made
+// leave the work, and its error, to Create.
 type earlyStart struct {
 	id, bundle string
-	// ready is closed once spec, want and cgroup are set; spawned once
-	// host and spawnErr are too.
+	// ready is closed once spec and cgroup are set; spawned once host
+	// and spawnErr are too.
 	ready, spawned chan struct{}
 
 	spec   *specs.Spec // nil if the spec could not be read
@@ -99,7 +98,7 @@ func (s *service) prepareEarly(ctx context.Context, e *earlyStart, logged <-chan
 
 // takeEarly returns the early start of the container r creates, once it is
 // ready, or nil; it is Create's from then on (take, discard).
-func (s *service) takeEarly(r *taskapi.CreateTaskRequest) *earlyStart {
+func (s *service) takeEarly(ctx context.Context, r *taskapi.CreateTaskRequest) *earlyStart {
 	s.mu.Lock()
 	e := s.early
 	if e != nil && e.id == r.ID {
@@ -111,7 +110,7 @@ func (s *service) takeEarly(r *taskapi.CreateTaskRequest) *earlyStart {
 	}
 	<-e.ready
 	if !sameDir(e.bundle, r.Bundle) {
-		e.discard(context.Background())
+		e.discard(ctx)
 		return nil
 	}
 	return e

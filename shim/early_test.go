@@ -80,10 +80,10 @@ func TestEarlyStartHandOver(t *testing.T) {
 		if e.host == nil || e.spawnErr != nil {
 			t.Fatalf("nothing spawned: %v", e.spawnErr)
 		}
-		if got := s.takeEarly(&taskapi.CreateTaskRequest{ID: "other", Bundle: bundle}); got != nil {
+		if got := s.takeEarly(ctx, &taskapi.CreateTaskRequest{ID: "other", Bundle: bundle}); got != nil {
 			t.Error("another container's create took the early start")
 		}
-		got := s.takeEarly(&taskapi.CreateTaskRequest{ID: "c1", Bundle: bundle + "/"})
+		got := s.takeEarly(ctx, &taskapi.CreateTaskRequest{ID: "c1", Bundle: bundle + "/"})
 		if got == nil || got.spec == nil || got.spec.Process.Args[0] != "/m.wasm" {
 			t.Fatalf("takeEarly = %+v", got)
 		}
@@ -96,7 +96,7 @@ func TestEarlyStartHandOver(t *testing.T) {
 			t.Error("discard after take ended the host it handed over")
 		}
 		h.Abort()
-		if s.takeEarly(&taskapi.CreateTaskRequest{ID: "c1", Bundle: bundle}) != nil {
+		if s.takeEarly(ctx, &taskapi.CreateTaskRequest{ID: "c1", Bundle: bundle}) != nil {
 			t.Error("the early start was taken twice")
 		}
 	})
@@ -104,7 +104,7 @@ func TestEarlyStartHandOver(t *testing.T) {
 		s, bundle := earlyService(t, wasmSpec("/m.wasm"))
 		e := startEarlyFor(s, "c1", bundle)
 		h := e.host
-		if got := s.takeEarly(&taskapi.CreateTaskRequest{ID: "c1", Bundle: t.TempDir()}); got != nil {
+		if got := s.takeEarly(ctx, &taskapi.CreateTaskRequest{ID: "c1", Bundle: t.TempDir()}); got != nil {
 			t.Error("a create with another bundle took the early start")
 		}
 		gone(t, h)
@@ -113,7 +113,7 @@ func TestEarlyStartHandOver(t *testing.T) {
 		s, bundle := earlyService(t, wasmSpec("/m.wasm"))
 		e := startEarlyFor(s, "c1", bundle)
 		h := e.host
-		got := s.takeEarly(&taskapi.CreateTaskRequest{ID: "c1", Bundle: bundle})
+		got := s.takeEarly(ctx, &taskapi.CreateTaskRequest{ID: "c1", Bundle: bundle})
 		if p, _ := got.take(ctx, tee.Choice{ModuleHost: tee.HostSGXEnclave}); p != nil {
 			t.Error("a container whose host is an SGX enclave got the spawned process")
 		}
@@ -124,7 +124,7 @@ func TestEarlyStartHandOver(t *testing.T) {
 		e := startEarlyFor(s, "c1", bundle)
 		e.host.Signal(9)
 		<-e.host.Done()
-		got := s.takeEarly(&taskapi.CreateTaskRequest{ID: "c1", Bundle: bundle})
+		got := s.takeEarly(ctx, &taskapi.CreateTaskRequest{ID: "c1", Bundle: bundle})
 		if p, _ := got.take(ctx, processChoice); p != nil {
 			t.Error("a dead host was handed over")
 		}
