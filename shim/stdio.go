@@ -3,12 +3,10 @@ package shim
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
-	"syscall"
 
-	"github.com/containerd/fifo"
+	"github.com/containerd/log"
 )
 
 // stdioPaths are the stdio targets containerd asked for.
@@ -21,7 +19,7 @@ type stdioPaths struct {
 type stdio struct {
 	in, out, err *os.File
 	// stdinFifo and stdinW are set when stdin is copied from a FIFO.
-	stdinFifo io.ReadCloser
+	stdinFifo *fifoReader
 	stdinW    *os.File
 }
 
@@ -50,16 +48,13 @@ func openStdio(ctx context.Context, p stdioPaths) (_ *stdio, retErr error) {
 		}
 		return s, nil
 	}
-	if s.stdinFifo, err = fifo.OpenFifo(context.WithoutCancel(ctx), p.stdin, syscall.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
+	if s.stdinFifo, err = openFifoReader(p.stdin); err != nil {
 		return nil, fmt.Errorf("stdin: %w", err)
 	}
 	if s.in, s.stdinW, err = os.Pipe(); err != nil {
 		return nil, fmt.Errorf("stdin pipe: %w", err)
 	}
-	go func(r io.Reader, w *os.File) {
-		io.Copy(w, r)
-		w.Close()
-	}(s.stdinFifo, s.stdinW)
+	go s.stdinFifo.copyTo(s.stdinW)
 	return s, nil
 }
 
@@ -94,7 +89,9 @@ func (s *stdio) releaseChild() {
 // closeStdin ends the module's stdin (CloseIO).
 func (s *stdio) closeStdin() {
 	if s.stdinFifo != nil {
-		s.stdinFifo.Close()
+		if err := s.stdinFifo.close(); err != nil {
+			log.L.WithError(err).Warn("close stdin")
+		}
 	}
 }
 
