@@ -83,6 +83,7 @@ func serve(ctx context.Context, f bootstrap.Flags) error {
 	// containerd started this shim in the bundle of the container it is
 	// about to create: set that up while the shim starts.
 	logged := make(chan bool, 1)
+	go probePidfd()
 	if bundle, err := f.BundleDir(); err == nil && f.ID != "" {
 		s.startEarly(ctx, f.ID, bundle, logged)
 	}
@@ -142,6 +143,17 @@ func serve(ctx context.Context, f bootstrap.Flags) error {
 	server.Shutdown(sctx) // lets the Shutdown call's answer out
 	cancel()
 	return nil
+}
+
+// probePidfd makes the Go runtime's one check of this kernel's pidfd
+// support (a pidfd of this process, and a child forked and reaped), which
+// os.StartProcess otherwise makes at the shim's first start of a process:
+// the early start's module host, whose spawn waits for it (0.3 to 0.7 ms
+// here). Run beside the early start, it is off that path.
+func probePidfd() {
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		p.Release()
+	}
 }
 
 // catchSIGPIPE keeps a write to a broken pipe on stdout or stderr (the log

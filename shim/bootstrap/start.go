@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 
@@ -86,23 +85,33 @@ func group(id string) string {
 }
 
 // startServer starts the serving shim on the listening socket (its fd 3),
-// in its own process group so that signals to containerd's do not reach it.
-// It inherits this process's working directory, the bundle.
+// in its own process group so that signals to containerd's do not reach it,
+// with /dev/null as its stdin, stdout and stderr (it opens its log FIFO
+// itself). It inherits this process's working directory, the bundle, and
+// environment. A plain fork and exec: os.StartProcess would first probe
+// this kernel's pidfd support, with a child process of its own, for a
+// child this process never waits for.
 func startServer(p string, f Flags, socket *os.File) error {
-	args := []string{"-namespace", f.Namespace, "-id", f.ID, "-address", f.Address}
+	args := []string{ServerBinary, "-namespace", f.Namespace, "-id", f.ID, "-address", f.Address}
 	if f.Debug {
 		args = append(args, "-debug")
 	}
-	cmd := exec.Command(p, args...)
-	cmd.Args[0] = ServerBinary
-	cmd.ExtraFiles = []*os.File{socket}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", p, err)
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return err
 	}
+	defer null.Close()
 	// The server outlives this process; containerd's reaper (or init)
 	// collects it.
-	return cmd.Process.Release()
+	_, err = syscall.ForkExec(p, args, &syscall.ProcAttr{
+		Env:   os.Environ(),
+		Files: []uintptr{null.Fd(), null.Fd(), null.Fd(), socket.Fd()},
+		Sys:   &syscall.SysProcAttr{Setpgid: true},
+	})
+	if err != nil {
+		return fmt.Errorf("start %s: %w", p, err)
+	}
+	return nil
 }
 
 // saveOptions copies the runtime options containerd wrote on stdin (a
