@@ -1,6 +1,10 @@
 package taskapi
 
-import "time"
+import (
+	"time"
+
+	"github.com/wasmtee/wasmtee/internal/pbwire"
+)
 
 // Event is a task event the shim publishes to containerd: its encoding,
 // the type URL naming it inside a google.protobuf.Any, and the topic
@@ -41,24 +45,24 @@ type TaskIO struct {
 // appendTo appends io's fields (stdin = 1, stdout = 2, stderr = 3,
 // terminal = 4).
 func (io *TaskIO) appendTo(b []byte) []byte {
-	b = appendString(b, 1, io.Stdin)
-	b = appendString(b, 2, io.Stdout)
-	b = appendString(b, 3, io.Stderr)
-	return appendBool(b, 4, io.Terminal)
+	b = pbwire.AppendString(b, 1, io.Stdin)
+	b = pbwire.AppendString(b, 2, io.Stdout)
+	b = pbwire.AppendString(b, 3, io.Stderr)
+	return pbwire.AppendBool(b, 4, io.Terminal)
 }
 
 // decode merges the encoded TaskIO b into io.
 func (io *TaskIO) decode(b []byte) error {
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&io.Stdin)
+			return f.Str(&io.Stdin)
 		case 2:
-			return f.str(&io.Stdout)
+			return f.Str(&io.Stdout)
 		case 3:
-			return f.str(&io.Stderr)
+			return f.Str(&io.Stderr)
 		case 4:
-			return f.bool(&io.Terminal)
+			return f.Bool(&io.Terminal)
 		}
 		return nil
 	})
@@ -83,31 +87,31 @@ func (*TaskCreate) Topic() string { return topicTaskCreate }
 
 // Marshal encodes m.
 func (m *TaskCreate) Marshal() []byte {
-	b := appendString(nil, 1, m.ContainerID)
-	b = appendString(b, 2, m.Bundle)
+	b := pbwire.AppendString(nil, 1, m.ContainerID)
+	b = pbwire.AppendString(b, 2, m.Bundle)
 	b = appendRepeated(b, 3, m.Rootfs)
 	b = appendOptional(b, 4, m.IO)
-	b = appendString(b, 5, m.Checkpoint)
-	return appendVarint(b, 6, uint64(m.Pid))
+	b = pbwire.AppendString(b, 5, m.Checkpoint)
+	return pbwire.AppendVarint(b, 6, uint64(m.Pid))
 }
 
 // Unmarshal decodes b into m.
 func (m *TaskCreate) Unmarshal(b []byte) error {
 	*m = TaskCreate{}
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.ContainerID)
+			return f.Str(&m.ContainerID)
 		case 2:
-			return f.str(&m.Bundle)
+			return f.Str(&m.Bundle)
 		case 3:
 			return decodeRepeated(f, &m.Rootfs)
 		case 4:
 			return decodeOptional(f, &m.IO)
 		case 5:
-			return f.str(&m.Checkpoint)
+			return f.Str(&m.Checkpoint)
 		case 6:
-			return f.uint32(&m.Pid)
+			return f.Uint32(&m.Pid)
 		}
 		return nil
 	})
@@ -128,19 +132,19 @@ func (*TaskStart) Topic() string { return topicTaskStart }
 
 // Marshal encodes m.
 func (m *TaskStart) Marshal() []byte {
-	b := appendString(nil, 1, m.ContainerID)
-	return appendVarint(b, 2, uint64(m.Pid))
+	b := pbwire.AppendString(nil, 1, m.ContainerID)
+	return pbwire.AppendVarint(b, 2, uint64(m.Pid))
 }
 
 // Unmarshal decodes b into m.
 func (m *TaskStart) Unmarshal(b []byte) error {
 	*m = TaskStart{}
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.ContainerID)
+			return f.Str(&m.ContainerID)
 		case 2:
-			return f.uint32(&m.Pid)
+			return f.Uint32(&m.Pid)
 		}
 		return nil
 	})
@@ -164,29 +168,29 @@ func (*TaskDelete) Topic() string { return topicTaskDelete }
 
 // Marshal encodes m.
 func (m *TaskDelete) Marshal() []byte {
-	b := appendString(nil, 1, m.ContainerID)
-	b = appendVarint(b, 2, uint64(m.Pid))
-	b = appendVarint(b, 3, uint64(m.ExitStatus))
+	b := pbwire.AppendString(nil, 1, m.ContainerID)
+	b = pbwire.AppendVarint(b, 2, uint64(m.Pid))
+	b = pbwire.AppendVarint(b, 3, uint64(m.ExitStatus))
 	b = appendTime(b, 4, m.ExitedAt)
-	return appendString(b, 5, m.ID)
+	return pbwire.AppendString(b, 5, m.ID)
 }
 
 // Unmarshal decodes b into m.
 func (m *TaskDelete) Unmarshal(b []byte) error {
 	*m = TaskDelete{}
 	var at stamp
-	err := eachField(b, func(f field) error {
-		switch f.num {
+	err := pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.ContainerID)
+			return f.Str(&m.ContainerID)
 		case 2:
-			return f.uint32(&m.Pid)
+			return f.Uint32(&m.Pid)
 		case 3:
-			return f.uint32(&m.ExitStatus)
+			return f.Uint32(&m.ExitStatus)
 		case 4:
 			return at.decode(f)
 		case 5:
-			return f.str(&m.ID)
+			return f.Str(&m.ID)
 		}
 		return nil
 	})
@@ -212,10 +216,10 @@ func (*TaskExit) Topic() string { return topicTaskExit }
 
 // Marshal encodes m.
 func (m *TaskExit) Marshal() []byte {
-	b := appendString(nil, 1, m.ContainerID)
-	b = appendString(b, 2, m.ID)
-	b = appendVarint(b, 3, uint64(m.Pid))
-	b = appendVarint(b, 4, uint64(m.ExitStatus))
+	b := pbwire.AppendString(nil, 1, m.ContainerID)
+	b = pbwire.AppendString(b, 2, m.ID)
+	b = pbwire.AppendVarint(b, 3, uint64(m.Pid))
+	b = pbwire.AppendVarint(b, 4, uint64(m.ExitStatus))
 	return appendTime(b, 5, m.ExitedAt)
 }
 
@@ -223,16 +227,16 @@ func (m *TaskExit) Marshal() []byte {
 func (m *TaskExit) Unmarshal(b []byte) error {
 	*m = TaskExit{}
 	var at stamp
-	err := eachField(b, func(f field) error {
-		switch f.num {
+	err := pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.ContainerID)
+			return f.Str(&m.ContainerID)
 		case 2:
-			return f.str(&m.ID)
+			return f.Str(&m.ID)
 		case 3:
-			return f.uint32(&m.Pid)
+			return f.Uint32(&m.Pid)
 		case 4:
-			return f.uint32(&m.ExitStatus)
+			return f.Uint32(&m.ExitStatus)
 		case 5:
 			return at.decode(f)
 		}
@@ -255,14 +259,14 @@ func (*TaskOOM) TypeURL() string { return "containerd.events.TaskOOM" }
 func (*TaskOOM) Topic() string { return topicTaskOOM }
 
 // Marshal encodes m.
-func (m *TaskOOM) Marshal() []byte { return appendString(nil, 1, m.ContainerID) }
+func (m *TaskOOM) Marshal() []byte { return pbwire.AppendString(nil, 1, m.ContainerID) }
 
 // Unmarshal decodes b into m.
 func (m *TaskOOM) Unmarshal(b []byte) error {
 	*m = TaskOOM{}
-	return eachField(b, func(f field) error {
-		if f.num == 1 {
-			return f.str(&m.ContainerID)
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		if f.Num == 1 {
+			return f.Str(&m.ContainerID)
 		}
 		return nil
 	})

@@ -1,5 +1,7 @@
 package taskapi
 
+import "github.com/wasmtee/wasmtee/internal/pbwire"
+
 // UnmarshalAny decodes an encoded google.protobuf.Any, as "shim start"
 // receives the runtime options on its stdin.
 func UnmarshalAny(b []byte) (*Any, error) {
@@ -21,22 +23,22 @@ type RuntimeOptions struct {
 
 // Marshal encodes m.
 func (m *RuntimeOptions) Marshal() []byte {
-	b := appendString(nil, 1, m.TypeURL)
-	b = appendString(b, 2, m.ConfigPath)
-	return appendBytes(b, 3, m.ConfigBody)
+	b := pbwire.AppendString(nil, 1, m.TypeURL)
+	b = pbwire.AppendString(b, 2, m.ConfigPath)
+	return pbwire.AppendBytes(b, 3, m.ConfigBody)
 }
 
 // UnmarshalRuntimeOptions decodes runtimeoptions.v1.Options.
 func UnmarshalRuntimeOptions(b []byte) (*RuntimeOptions, error) {
 	var m RuntimeOptions
-	err := eachField(b, func(f field) error {
-		switch f.num {
+	err := pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.TypeURL)
+			return f.Str(&m.TypeURL)
 		case 2:
-			return f.str(&m.ConfigPath)
+			return f.Str(&m.ConfigPath)
 		case 3:
-			return f.bytes(&m.ConfigBody)
+			return f.Bytes(&m.ConfigBody)
 		}
 		return nil
 	})

@@ -1,5 +1,7 @@
 package taskapi
 
+import "github.com/wasmtee/wasmtee/internal/pbwire"
+
 // The task v2 requests (containerd.task.v2.*Request) a shim serves. Each
 // Unmarshal resets the message first, skips unknown fields and returns an
 // error for malformed input; each Marshal is for tests and clients.
@@ -21,41 +23,41 @@ type CreateTaskRequest struct {
 // Marshal encodes m.
 func (m *CreateTaskRequest) Marshal() []byte {
 	var b []byte
-	b = appendString(b, 1, m.ID)
-	b = appendString(b, 2, m.Bundle)
+	b = pbwire.AppendString(b, 1, m.ID)
+	b = pbwire.AppendString(b, 2, m.Bundle)
 	b = appendRepeated(b, 3, m.Rootfs)
-	b = appendBool(b, 4, m.Terminal)
-	b = appendString(b, 5, m.Stdin)
-	b = appendString(b, 6, m.Stdout)
-	b = appendString(b, 7, m.Stderr)
-	b = appendString(b, 8, m.Checkpoint)
-	b = appendString(b, 9, m.ParentCheckpoint)
+	b = pbwire.AppendBool(b, 4, m.Terminal)
+	b = pbwire.AppendString(b, 5, m.Stdin)
+	b = pbwire.AppendString(b, 6, m.Stdout)
+	b = pbwire.AppendString(b, 7, m.Stderr)
+	b = pbwire.AppendString(b, 8, m.Checkpoint)
+	b = pbwire.AppendString(b, 9, m.ParentCheckpoint)
 	return appendOptional(b, 10, m.Options)
 }
 
 // Unmarshal decodes b into m.
 func (m *CreateTaskRequest) Unmarshal(b []byte) error {
 	*m = CreateTaskRequest{}
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.ID)
+			return f.Str(&m.ID)
 		case 2:
-			return f.str(&m.Bundle)
+			return f.Str(&m.Bundle)
 		case 3:
 			return decodeRepeated(f, &m.Rootfs)
 		case 4:
-			return f.bool(&m.Terminal)
+			return f.Bool(&m.Terminal)
 		case 5:
-			return f.str(&m.Stdin)
+			return f.Str(&m.Stdin)
 		case 6:
-			return f.str(&m.Stdout)
+			return f.Str(&m.Stdout)
 		case 7:
-			return f.str(&m.Stderr)
+			return f.Str(&m.Stderr)
 		case 8:
-			return f.str(&m.Checkpoint)
+			return f.Str(&m.Checkpoint)
 		case 9:
-			return f.str(&m.ParentCheckpoint)
+			return f.Str(&m.ParentCheckpoint)
 		case 10:
 			return decodeOptional(f, &m.Options)
 		}
@@ -72,19 +74,19 @@ type processRef struct {
 
 // marshal encodes r.
 func (r *processRef) marshal() []byte {
-	b := appendString(nil, 1, r.ID)
-	return appendString(b, 2, r.ExecID)
+	b := pbwire.AppendString(nil, 1, r.ID)
+	return pbwire.AppendString(b, 2, r.ExecID)
 }
 
 // unmarshal decodes b into r.
 func (r *processRef) unmarshal(b []byte) error {
 	*r = processRef{}
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&r.ID)
+			return f.Str(&r.ID)
 		case 2:
-			return f.str(&r.ExecID)
+			return f.Str(&r.ExecID)
 		}
 		return nil
 	})
@@ -148,25 +150,25 @@ type KillRequest struct {
 
 // Marshal encodes m.
 func (m *KillRequest) Marshal() []byte {
-	b := appendString(nil, 1, m.ID)
-	b = appendString(b, 2, m.ExecID)
-	b = appendVarint(b, 3, uint64(m.Signal))
-	return appendBool(b, 4, m.All)
+	b := pbwire.AppendString(nil, 1, m.ID)
+	b = pbwire.AppendString(b, 2, m.ExecID)
+	b = pbwire.AppendVarint(b, 3, uint64(m.Signal))
+	return pbwire.AppendBool(b, 4, m.All)
 }
 
 // Unmarshal decodes b into m.
 func (m *KillRequest) Unmarshal(b []byte) error {
 	*m = KillRequest{}
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.ID)
+			return f.Str(&m.ID)
 		case 2:
-			return f.str(&m.ExecID)
+			return f.Str(&m.ExecID)
 		case 3:
-			return f.uint32(&m.Signal)
+			return f.Uint32(&m.Signal)
 		case 4:
-			return f.bool(&m.All)
+			return f.Bool(&m.All)
 		}
 		return nil
 	})
@@ -181,22 +183,22 @@ type CloseIORequest struct {
 
 // Marshal encodes m.
 func (m *CloseIORequest) Marshal() []byte {
-	b := appendString(nil, 1, m.ID)
-	b = appendString(b, 2, m.ExecID)
-	return appendBool(b, 3, m.Stdin)
+	b := pbwire.AppendString(nil, 1, m.ID)
+	b = pbwire.AppendString(b, 2, m.ExecID)
+	return pbwire.AppendBool(b, 3, m.Stdin)
 }
 
 // Unmarshal decodes b into m.
 func (m *CloseIORequest) Unmarshal(b []byte) error {
 	*m = CloseIORequest{}
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.ID)
+			return f.Str(&m.ID)
 		case 2:
-			return f.str(&m.ExecID)
+			return f.Str(&m.ExecID)
 		case 3:
-			return f.bool(&m.Stdin)
+			return f.Bool(&m.Stdin)
 		}
 		return nil
 	})
@@ -208,14 +210,14 @@ type taskRef struct {
 }
 
 // marshal encodes r.
-func (r *taskRef) marshal() []byte { return appendString(nil, 1, r.ID) }
+func (r *taskRef) marshal() []byte { return pbwire.AppendString(nil, 1, r.ID) }
 
 // unmarshal decodes b into r.
 func (r *taskRef) unmarshal(b []byte) error {
 	*r = taskRef{}
-	return eachField(b, func(f field) error {
-		if f.num == 1 {
-			return f.str(&r.ID)
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		if f.Num == 1 {
+			return f.Str(&r.ID)
 		}
 		return nil
 	})
@@ -263,12 +265,12 @@ type UpdateTaskRequest struct {
 
 // Marshal encodes m; annotations are written in map iteration order.
 func (m *UpdateTaskRequest) Marshal() []byte {
-	b := appendString(nil, 1, m.ID)
+	b := pbwire.AppendString(nil, 1, m.ID)
 	b = appendOptional(b, 2, m.Resources)
 	for k, v := range m.Annotations {
-		b = appendMessage(b, 3, func(b []byte) []byte {
-			b = appendString(b, 1, k)
-			return appendString(b, 2, v)
+		b = pbwire.AppendMessage(b, 3, func(b []byte) []byte {
+			b = pbwire.AppendString(b, 1, k)
+			return pbwire.AppendString(b, 2, v)
 		})
 	}
 	return b
@@ -278,23 +280,23 @@ func (m *UpdateTaskRequest) Marshal() []byte {
 // the empty string for it, and a repeated key keeps the last value.
 func (m *UpdateTaskRequest) Unmarshal(b []byte) error {
 	*m = UpdateTaskRequest{}
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.ID)
+			return f.Str(&m.ID)
 		case 2:
 			return decodeOptional(f, &m.Resources)
 		case 3:
-			if !f.isBytes() {
+			if !f.IsBytes() {
 				return nil
 			}
 			var k, v string
-			err := eachField(f.b, func(f field) error {
-				switch f.num {
+			err := pbwire.EachField(f.B, func(f pbwire.Field) error {
+				switch f.Num {
 				case 1:
-					return f.str(&k)
+					return f.Str(&k)
 				case 2:
-					return f.str(&v)
+					return f.Str(&v)
 				}
 				return nil
 			})
@@ -318,19 +320,19 @@ type ShutdownRequest struct {
 
 // Marshal encodes m.
 func (m *ShutdownRequest) Marshal() []byte {
-	b := appendString(nil, 1, m.ID)
-	return appendBool(b, 2, m.Now)
+	b := pbwire.AppendString(nil, 1, m.ID)
+	return pbwire.AppendBool(b, 2, m.Now)
 }
 
 // Unmarshal decodes b into m.
 func (m *ShutdownRequest) Unmarshal(b []byte) error {
 	*m = ShutdownRequest{}
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.ID)
+			return f.Str(&m.ID)
 		case 2:
-			return f.bool(&m.Now)
+			return f.Bool(&m.Now)
 		}
 		return nil
 	})

@@ -1,6 +1,10 @@
 package taskapi
 
-import "time"
+import (
+	"time"
+
+	"github.com/wasmtee/wasmtee/internal/pbwire"
+)
 
 // The task v2 responses (containerd.task.v2.*Response) a shim returns.
 // Each Marshal encodes for the wire; each Unmarshal (for tests and
@@ -13,14 +17,14 @@ type pidResponse struct {
 }
 
 // marshal encodes r.
-func (r *pidResponse) marshal() []byte { return appendVarint(nil, 1, uint64(r.Pid)) }
+func (r *pidResponse) marshal() []byte { return pbwire.AppendVarint(nil, 1, uint64(r.Pid)) }
 
 // unmarshal decodes b into r.
 func (r *pidResponse) unmarshal(b []byte) error {
 	*r = pidResponse{}
-	return eachField(b, func(f field) error {
-		if f.num == 1 {
-			return f.uint32(&r.Pid)
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		if f.Num == 1 {
+			return f.Uint32(&r.Pid)
 		}
 		return nil
 	})
@@ -57,8 +61,8 @@ type DeleteResponse struct {
 
 // Marshal encodes m.
 func (m *DeleteResponse) Marshal() []byte {
-	b := appendVarint(nil, 1, uint64(m.Pid))
-	b = appendVarint(b, 2, uint64(m.ExitStatus))
+	b := pbwire.AppendVarint(nil, 1, uint64(m.Pid))
+	b = pbwire.AppendVarint(b, 2, uint64(m.ExitStatus))
 	return appendTime(b, 3, m.ExitedAt)
 }
 
@@ -66,12 +70,12 @@ func (m *DeleteResponse) Marshal() []byte {
 func (m *DeleteResponse) Unmarshal(b []byte) error {
 	*m = DeleteResponse{}
 	var at stamp
-	err := eachField(b, func(f field) error {
-		switch f.num {
+	err := pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.uint32(&m.Pid)
+			return f.Uint32(&m.Pid)
 		case 2:
-			return f.uint32(&m.ExitStatus)
+			return f.Uint32(&m.ExitStatus)
 		case 3:
 			return at.decode(f)
 		}
@@ -98,47 +102,47 @@ type StateResponse struct {
 
 // Marshal encodes m.
 func (m *StateResponse) Marshal() []byte {
-	b := appendString(nil, 1, m.ID)
-	b = appendString(b, 2, m.Bundle)
-	b = appendVarint(b, 3, uint64(m.Pid))
+	b := pbwire.AppendString(nil, 1, m.ID)
+	b = pbwire.AppendString(b, 2, m.Bundle)
+	b = pbwire.AppendVarint(b, 3, uint64(m.Pid))
 	b = appendStatus(b, 4, m.Status)
-	b = appendString(b, 5, m.Stdin)
-	b = appendString(b, 6, m.Stdout)
-	b = appendString(b, 7, m.Stderr)
-	b = appendBool(b, 8, m.Terminal)
-	b = appendVarint(b, 9, uint64(m.ExitStatus))
+	b = pbwire.AppendString(b, 5, m.Stdin)
+	b = pbwire.AppendString(b, 6, m.Stdout)
+	b = pbwire.AppendString(b, 7, m.Stderr)
+	b = pbwire.AppendBool(b, 8, m.Terminal)
+	b = pbwire.AppendVarint(b, 9, uint64(m.ExitStatus))
 	b = appendTime(b, 10, m.ExitedAt)
-	return appendString(b, 11, m.ExecID)
+	return pbwire.AppendString(b, 11, m.ExecID)
 }
 
 // Unmarshal decodes b into m.
 func (m *StateResponse) Unmarshal(b []byte) error {
 	*m = StateResponse{}
 	var at stamp
-	err := eachField(b, func(f field) error {
-		switch f.num {
+	err := pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.ID)
+			return f.Str(&m.ID)
 		case 2:
-			return f.str(&m.Bundle)
+			return f.Str(&m.Bundle)
 		case 3:
-			return f.uint32(&m.Pid)
+			return f.Uint32(&m.Pid)
 		case 4:
-			return f.status(&m.Status)
+			return decodeStatus(f, &m.Status)
 		case 5:
-			return f.str(&m.Stdin)
+			return f.Str(&m.Stdin)
 		case 6:
-			return f.str(&m.Stdout)
+			return f.Str(&m.Stdout)
 		case 7:
-			return f.str(&m.Stderr)
+			return f.Str(&m.Stderr)
 		case 8:
-			return f.bool(&m.Terminal)
+			return f.Bool(&m.Terminal)
 		case 9:
-			return f.uint32(&m.ExitStatus)
+			return f.Uint32(&m.ExitStatus)
 		case 10:
 			return at.decode(f)
 		case 11:
-			return f.str(&m.ExecID)
+			return f.Str(&m.ExecID)
 		}
 		return nil
 	})
@@ -154,16 +158,16 @@ type ProcessInfo struct {
 
 // appendTo appends p's fields (pid = 1, info = 2).
 func (p *ProcessInfo) appendTo(b []byte) []byte {
-	b = appendVarint(b, 1, uint64(p.Pid))
+	b = pbwire.AppendVarint(b, 1, uint64(p.Pid))
 	return appendOptional(b, 2, p.Info)
 }
 
 // decode merges the encoded ProcessInfo b into p.
 func (p *ProcessInfo) decode(b []byte) error {
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.uint32(&p.Pid)
+			return f.Uint32(&p.Pid)
 		case 2:
 			return decodeOptional(f, &p.Info)
 		}
@@ -182,8 +186,8 @@ func (m *PidsResponse) Marshal() []byte { return appendRepeated(nil, 1, m.Proces
 // Unmarshal decodes b into m.
 func (m *PidsResponse) Unmarshal(b []byte) error {
 	*m = PidsResponse{}
-	return eachField(b, func(f field) error {
-		if f.num == 1 {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		if f.Num == 1 {
 			return decodeRepeated(f, &m.Processes)
 		}
 		return nil
@@ -198,7 +202,7 @@ type WaitResponse struct {
 
 // Marshal encodes m.
 func (m *WaitResponse) Marshal() []byte {
-	b := appendVarint(nil, 1, uint64(m.ExitStatus))
+	b := pbwire.AppendVarint(nil, 1, uint64(m.ExitStatus))
 	return appendTime(b, 2, m.ExitedAt)
 }
 
@@ -206,10 +210,10 @@ func (m *WaitResponse) Marshal() []byte {
 func (m *WaitResponse) Unmarshal(b []byte) error {
 	*m = WaitResponse{}
 	var at stamp
-	err := eachField(b, func(f field) error {
-		switch f.num {
+	err := pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.uint32(&m.ExitStatus)
+			return f.Uint32(&m.ExitStatus)
 		case 2:
 			return at.decode(f)
 		}
@@ -230,8 +234,8 @@ func (m *StatsResponse) Marshal() []byte { return appendOptional(nil, 1, m.Stats
 // Unmarshal decodes b into m.
 func (m *StatsResponse) Unmarshal(b []byte) error {
 	*m = StatsResponse{}
-	return eachField(b, func(f field) error {
-		if f.num == 1 {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		if f.Num == 1 {
 			return decodeOptional(f, &m.Stats)
 		}
 		return nil
@@ -247,22 +251,22 @@ type ConnectResponse struct {
 
 // Marshal encodes m.
 func (m *ConnectResponse) Marshal() []byte {
-	b := appendVarint(nil, 1, uint64(m.ShimPid))
-	b = appendVarint(b, 2, uint64(m.TaskPid))
-	return appendString(b, 3, m.Version)
+	b := pbwire.AppendVarint(nil, 1, uint64(m.ShimPid))
+	b = pbwire.AppendVarint(b, 2, uint64(m.TaskPid))
+	return pbwire.AppendString(b, 3, m.Version)
 }
 
 // Unmarshal decodes b into m.
 func (m *ConnectResponse) Unmarshal(b []byte) error {
 	*m = ConnectResponse{}
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.uint32(&m.ShimPid)
+			return f.Uint32(&m.ShimPid)
 		case 2:
-			return f.uint32(&m.TaskPid)
+			return f.Uint32(&m.TaskPid)
 		case 3:
-			return f.str(&m.Version)
+			return f.Str(&m.Version)
 		}
 		return nil
 	})

@@ -1,6 +1,7 @@
 package taskapi
 
 import (
+	"github.com/wasmtee/wasmtee/internal/pbwire"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -11,9 +12,9 @@ import (
 // -62135596800), matching timestamppb.New as containerd's
 // protobuf.ToTimestamp uses it.
 func appendTime(b []byte, num protowire.Number, t time.Time) []byte {
-	return appendMessage(b, num, func(b []byte) []byte {
-		b = appendVarint(b, 1, uint64(t.Unix()))
-		return appendVarint(b, 2, uint64(int64(int32(t.Nanosecond()))))
+	return pbwire.AppendMessage(b, num, func(b []byte) []byte {
+		b = pbwire.AppendVarint(b, 1, uint64(t.Unix()))
+		return pbwire.AppendVarint(b, 2, uint64(int64(int32(t.Nanosecond()))))
 	})
 }
 
@@ -28,20 +29,20 @@ type stamp struct {
 }
 
 // decode merges a Timestamp field into s.
-func (s *stamp) decode(f field) error {
-	if !f.isBytes() {
+func (s *stamp) decode(f pbwire.Field) error {
+	if !f.IsBytes() {
 		return nil
 	}
 	s.seen = true
-	return eachField(f.b, func(f field) error {
-		if !f.isVarint() {
+	return pbwire.EachField(f.B, func(f pbwire.Field) error {
+		if !f.IsVarint() {
 			return nil
 		}
-		switch f.num {
+		switch f.Num {
 		case 1:
-			s.seconds = int64(f.u)
+			s.seconds = int64(f.U)
 		case 2:
-			s.nanos = int32(f.u)
+			s.nanos = int32(f.U)
 		}
 		return nil
 	})

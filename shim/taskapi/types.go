@@ -2,6 +2,7 @@ package taskapi
 
 import (
 	"fmt"
+	"github.com/wasmtee/wasmtee/internal/pbwire"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -15,18 +16,18 @@ type Any struct {
 
 // appendTo appends a's fields (type_url = 1, value = 2).
 func (a *Any) appendTo(b []byte) []byte {
-	b = appendString(b, 1, a.TypeURL)
-	return appendBytes(b, 2, a.Value)
+	b = pbwire.AppendString(b, 1, a.TypeURL)
+	return pbwire.AppendBytes(b, 2, a.Value)
 }
 
 // decode merges the encoded Any b into a.
 func (a *Any) decode(b []byte) error {
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&a.TypeURL)
+			return f.Str(&a.TypeURL)
 		case 2:
-			return f.bytes(&a.Value)
+			return f.Bytes(&a.Value)
 		}
 		return nil
 	})
@@ -43,24 +44,24 @@ type Mount struct {
 // appendTo appends m's fields (type = 1, source = 2, target = 3,
 // options = 4).
 func (m *Mount) appendTo(b []byte) []byte {
-	b = appendString(b, 1, m.Type)
-	b = appendString(b, 2, m.Source)
-	b = appendString(b, 3, m.Target)
-	return appendStrings(b, 4, m.Options)
+	b = pbwire.AppendString(b, 1, m.Type)
+	b = pbwire.AppendString(b, 2, m.Source)
+	b = pbwire.AppendString(b, 3, m.Target)
+	return pbwire.AppendStrings(b, 4, m.Options)
 }
 
 // decode merges the encoded Mount b into m.
 func (m *Mount) decode(b []byte) error {
-	return eachField(b, func(f field) error {
-		switch f.num {
+	return pbwire.EachField(b, func(f pbwire.Field) error {
+		switch f.Num {
 		case 1:
-			return f.str(&m.Type)
+			return f.Str(&m.Type)
 		case 2:
-			return f.str(&m.Source)
+			return f.Str(&m.Source)
 		case 3:
-			return f.str(&m.Target)
+			return f.Str(&m.Target)
 		case 4:
-			return f.strs(&m.Options)
+			return f.Strs(&m.Options)
 		}
 		return nil
 	})
@@ -81,14 +82,14 @@ const (
 
 // appendStatus appends enum field num, omitted when StatusUnknown.
 func appendStatus(b []byte, num protowire.Number, s Status) []byte {
-	return appendVarint(b, num, uint64(int64(s)))
+	return pbwire.AppendVarint(b, num, uint64(int64(s)))
 }
 
-// status decodes an enum field into *dst, truncating to int32 as proto
-// does.
-func (f field) status(dst *Status) error {
-	if f.isVarint() {
-		*dst = Status(int32(f.u))
+// decodeStatus decodes enum field f into *dst, truncating to int32 as
+// proto does.
+func decodeStatus(f pbwire.Field, dst *Status) error {
+	if f.IsVarint() {
+		*dst = Status(int32(f.U))
 	}
 	return nil
 }

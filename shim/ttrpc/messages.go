@@ -1,9 +1,11 @@
 package ttrpc
 
 import (
-	"errors"
+	"fmt"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/wasmtee/wasmtee/internal/pbwire"
 )
 
 // request is a decoded ttrpc.Request.
@@ -34,34 +36,19 @@ const (
 	statusMessage protowire.Number = 2
 )
 
-var errTruncated = errors.New("ttrpc: malformed protobuf message")
-
 // appendRequest appends r's encoding to b. Empty fields are left out, as
 // proto3 does.
 func appendRequest(b []byte, r *request) []byte {
-	b = appendString(b, reqService, r.service)
-	b = appendString(b, reqMethod, r.method)
-	if len(r.payload) > 0 {
-		b = protowire.AppendTag(b, reqPayload, protowire.BytesType)
-		b = protowire.AppendBytes(b, r.payload)
-	}
-	if r.timeoutNano != 0 {
-		b = protowire.AppendTag(b, reqTimeoutNano, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(r.timeoutNano))
-	}
+	b = pbwire.AppendString(b, reqService, r.service)
+	b = pbwire.AppendString(b, reqMethod, r.method)
+	b = pbwire.AppendBytes(b, reqPayload, r.payload)
+	b = pbwire.AppendVarint(b, reqTimeoutNano, uint64(r.timeoutNano))
 	for k, vs := range r.md {
 		for _, v := range vs {
-			n := 0
-			if k != "" {
-				n += protowire.SizeTag(kvKey) + protowire.SizeBytes(len(k))
-			}
-			if v != "" {
-				n += protowire.SizeTag(kvValue) + protowire.SizeBytes(len(v))
-			}
-			b = protowire.AppendTag(b, reqMetadata, protowire.BytesType)
-			b = protowire.AppendVarint(b, uint64(n))
-			b = appendString(b, kvKey, k)
-			b = appendString(b, kvValue, v)
+			b = pbwire.AppendMessage(b, reqMetadata, func(b []byte) []byte {
+				b = pbwire.AppendString(b, kvKey, k)
+				return pbwire.AppendString(b, kvValue, v)
+			})
 		}
 	}
 	return b
@@ -71,25 +58,25 @@ func appendRequest(b []byte, r *request) []byte {
 // an unexpected wire type, are skipped, as proto.Unmarshal does.
 func parseRequest(p []byte) (request, error) {
 	var r request
-	err := eachField(p, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+	err := pbwire.EachField(p, func(f pbwire.Field) error {
 		switch {
-		case num == reqService && typ == protowire.BytesType:
-			r.service = string(v)
-		case num == reqMethod && typ == protowire.BytesType:
-			r.method = string(v)
-		case num == reqPayload && typ == protowire.BytesType:
-			r.payload = v
-		case num == reqTimeoutNano && typ == protowire.VarintType:
-			r.timeoutNano = int64(x)
-		case num == reqMetadata && typ == protowire.BytesType:
+		case f.Num == reqService && f.IsBytes():
+			r.service = string(f.B)
+		case f.Num == reqMethod && f.IsBytes():
+			r.method = string(f.B)
+		case f.Num == reqPayload && f.IsBytes():
+			r.payload = f.B
+		case f.Num == reqTimeoutNano && f.IsVarint():
+			r.timeoutNano = int64(f.U)
+		case f.Num == reqMetadata && f.IsBytes():
 			var k, val string
-			if err := eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
-				if typ == protowire.BytesType {
-					switch num {
+			if err := pbwire.EachField(f.B, func(f pbwire.Field) error {
+				if f.IsBytes() {
+					switch f.Num {
 					case kvKey:
-						k = string(v)
+						k = string(f.B)
 					case kvValue:
-						val = string(v)
+						val = string(f.B)
 					}
 				}
 				return nil
@@ -103,103 +90,53 @@ func parseRequest(p []byte) (request, error) {
 		}
 		return nil
 	})
-	return r, err
+	return r, wrapMalformed(err)
 }
 
 // appendResponse appends the encoding of a ttrpc.Response with status code
 // and message and payload to b. The status is always present (empty when
 // OK), as containerd/ttrpc's server sends it.
 func appendResponse(b []byte, code Code, message string, payload []byte) []byte {
-	n := 0
-	if code != OK {
-		n += protowire.SizeTag(statusCode) + protowire.SizeVarint(uint64(int64(int32(code))))
-	}
-	if message != "" {
-		n += protowire.SizeTag(statusMessage) + protowire.SizeBytes(len(message))
-	}
-	b = protowire.AppendTag(b, respStatus, protowire.BytesType)
-	b = protowire.AppendVarint(b, uint64(n))
-	if code != OK {
-		b = protowire.AppendTag(b, statusCode, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(int32(code))))
-	}
-	b = appendString(b, statusMessage, message)
-	if len(payload) > 0 {
-		b = protowire.AppendTag(b, respPayload, protowire.BytesType)
-		b = protowire.AppendBytes(b, payload)
-	}
-	return b
+	b = pbwire.AppendMessage(b, respStatus, func(b []byte) []byte {
+		b = pbwire.AppendVarint(b, statusCode, uint64(int64(int32(code))))
+		return pbwire.AppendString(b, statusMessage, message)
+	})
+	return pbwire.AppendBytes(b, respPayload, payload)
 }
 
 // parseResponse decodes a ttrpc.Response: its status code and message (an
 // absent status is OK; status details are skipped) and payload.
 func parseResponse(p []byte) (code Code, message string, payload []byte, err error) {
-	err = eachField(p, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
-		if typ != protowire.BytesType {
+	err = pbwire.EachField(p, func(f pbwire.Field) error {
+		if !f.IsBytes() {
 			return nil
 		}
-		switch num {
+		switch f.Num {
 		case respStatus:
 			// Repeated occurrences of a message field merge: decode each
 			// into the same values.
-			return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+			return pbwire.EachField(f.B, func(f pbwire.Field) error {
 				switch {
-				case num == statusCode && typ == protowire.VarintType:
-					code = Code(uint32(int32(x)))
-				case num == statusMessage && typ == protowire.BytesType:
-					message = string(v)
+				case f.Num == statusCode && f.IsVarint():
+					code = Code(uint32(int32(f.U)))
+				case f.Num == statusMessage && f.IsBytes():
+					message = string(f.B)
 				}
 				return nil
 			})
 		case respPayload:
-			payload = v
+			payload = f.B
 		}
 		return nil
 	})
-	return code, message, payload, err
+	return code, message, payload, wrapMalformed(err)
 }
 
-// appendString appends field num holding s, unless s is empty.
-func appendString(b []byte, num protowire.Number, s string) []byte {
-	if s == "" {
-		return b
-	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
-}
-
-// eachField calls f for each field of the protobuf message p, with its
-// number and wire type and, for a length-delimited field, its bytes (a
-// slice of p) or, for a varint, its value. Other wire types (fixed32,
-// fixed64, groups) are checked and skipped.
-func eachField(p []byte, f func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error) error {
-	for len(p) > 0 {
-		num, typ, n := protowire.ConsumeTag(p)
-		if n < 0 {
-			return errTruncated
-		}
-		p = p[n:]
-		var (
-			v []byte
-			x uint64
-		)
-		switch typ {
-		case protowire.BytesType:
-			v, n = protowire.ConsumeBytes(p)
-		case protowire.VarintType:
-			x, n = protowire.ConsumeVarint(p)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, p)
-		}
-		if n < 0 {
-			return errTruncated
-		}
-		p = p[n:]
-		if typ == protowire.BytesType || typ == protowire.VarintType {
-			if err := f(num, typ, v, x); err != nil {
-				return err
-			}
-		}
+// wrapMalformed names ttrpc in the error of a message that cannot be
+// parsed.
+func wrapMalformed(err error) error {
+	if err != nil {
+		return fmt.Errorf("ttrpc: %w", err)
 	}
 	return nil
 }
