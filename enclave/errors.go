@@ -17,7 +17,7 @@ var (
 	// ErrGramineNotInstalled marks a node where the sgx backend cannot
 	// start enclaves because Gramine's tools are missing: Gramine is not
 	// wasmtee's to install.
-	ErrGramineNotInstalled = errors.New("Gramine is not installed on this node")
+	ErrGramineNotInstalled = errors.New("the sgx backend cannot start enclaves on this node")
 	// ErrHostDied marks a module host that exited while the shim waited
 	// for an answer.
 	ErrHostDied = errors.New("module host exited")

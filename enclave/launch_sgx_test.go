@@ -204,7 +204,7 @@ func TestLaunchSGXWithoutGramine(t *testing.T) {
 	f := newSGXFixture(t)
 	t.Setenv("PATH", "/nonexistent")
 	_, _, err := f.l.LaunchSGX(context.Background(), f.req)
-	want := "Gramine is not installed on this node: gramine-manifest, gramine-sgx-sign, gramine-sgx not found in the shim's PATH"
+	want := "the sgx backend cannot start enclaves on this node: gramine-manifest, gramine-sgx-sign, gramine-sgx not on PATH (Gramine is not installed)"
 	if !errors.Is(err, ErrGramineNotInstalled) || errors.Is(err, ErrNotInstalled) || err.Error() != want {
 		t.Errorf("LaunchSGX: %v, want %q", err, want)
 	}

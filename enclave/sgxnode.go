@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
-	"strings"
 	"sync"
 
 	"github.com/wasmtee/wasmtee/enclave/tee/sgx"
@@ -63,8 +62,8 @@ func (n *SGXNode) setup(exe string) (st sgxNodeState, warning string, err error)
 		// Another binary through the same node (not in a shim, whose
 		// launchers all start the one beside it).
 		st.tools = n.found.tools
-	} else if st.tools = sgx.FindTools(exec.LookPath); len(st.tools.Missing()) > 0 {
-		return sgxNodeState{}, "", fmt.Errorf("%w: %s not found in the shim's PATH", ErrGramineNotInstalled, strings.Join(st.tools.Missing(), ", "))
+	} else if st.tools = sgx.FindTools(exec.LookPath); st.tools.MissingReason() != "" {
+		return sgxNodeState{}, "", fmt.Errorf("%w: %s", ErrGramineNotInstalled, st.tools.MissingReason())
 	}
 	if st.hostSHA256, err = sgx.FileSHA256(exe); err != nil {
 		return sgxNodeState{}, "", fmt.Errorf("sgx: hash the module host binary: %w", err)

@@ -17,10 +17,8 @@ func (s Status) CanLaunch(tools Tools) (ok bool, why string) {
 	if !s.Provision {
 		missing = append(missing, ProvisionDev+" is missing (DCAP quotes need it)")
 	}
-	if absent := tools.Missing(); len(absent) == 3 {
-		missing = append(missing, strings.Join(absent, ", ")+" not on PATH (Gramine is not installed)")
-	} else if len(absent) > 0 {
-		missing = append(missing, strings.Join(absent, ", ")+" not on PATH (Gramine is installed only in part)")
+	if why := tools.MissingReason(); why != "" {
+		missing = append(missing, why)
 	}
 	if len(missing) > 0 {
 		return false, "this host cannot start Gramine SGX enclaves: " + strings.Join(missing, "; ")

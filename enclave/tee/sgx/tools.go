@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"strings"
 )
 
 // Gramine's tools.
@@ -49,6 +50,20 @@ func (t Tools) Missing() []string {
 		}
 	}
 	return missing
+}
+
+// MissingReason says which tools were not found and what that means, or
+// "" when all were: the one wording of it for the shim's errors and
+// CanLaunch.
+func (t Tools) MissingReason() string {
+	switch absent := t.Missing(); len(absent) {
+	case 0:
+		return ""
+	case 3:
+		return strings.Join(absent, ", ") + " not on PATH (Gramine is not installed)"
+	default:
+		return strings.Join(absent, ", ") + " not on PATH (Gramine is installed only in part)"
+	}
 }
 
 // ManifestCommand renders the template: gramine-manifest TEMPLATE
