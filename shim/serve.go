@@ -32,14 +32,13 @@ func Main() {
 }
 
 func run(args []string) error {
-	if isInfoRequest(args) {
-		return writeInfo(os.Stdout)
-	}
 	f, err := bootstrap.ParseFlags(args)
 	if err != nil {
 		return err
 	}
 	switch {
+	case f.Info:
+		return writeInfo(os.Stdout)
 	case f.Version:
 		fmt.Printf("%s:\n  Version:  %s\n  Go version: %s\n", bootstrap.ServerBinary, Version, runtime.Version())
 		return nil

@@ -40,12 +40,13 @@ func ServerPath(entry string) string {
 type Flags struct {
 	Namespace, ID, Address, Bundle string
 	Debug, Version                 bool
+	// Info is containerd 2.x's -info: print the runtime's RuntimeInfo.
+	Info bool
 	// Action is "start", "delete", or "" for the serving process.
 	Action string
 }
 
-// ParseFlags parses a shim command line. Unknown flags (containerd 2.x's
-// -info) are an error.
+// ParseFlags parses a shim command line. Unknown flags are an error.
 func ParseFlags(args []string) (Flags, error) {
 	var f Flags
 	fs := flag.NewFlagSet("containerd-shim-wasmtee-v1", flag.ContinueOnError)
@@ -56,6 +57,7 @@ func ParseFlags(args []string) (Flags, error) {
 	fs.StringVar(&f.Address, "address", "", "")
 	fs.StringVar(&f.Bundle, "bundle", "", "")
 	fs.BoolVar(&f.Version, "v", false, "")
+	fs.BoolVar(&f.Info, "info", false, "")
 	fs.String("socket", "", "")
 	fs.String("publish-binary", "", "")
 	if err := fs.Parse(args); err != nil {
@@ -70,7 +72,7 @@ func ParseFlags(args []string) (Flags, error) {
 // version, containerd 2.x's -info, a delete with something to clean up).
 func Main() {
 	f, err := ParseFlags(os.Args[1:])
-	if err != nil || f.Version {
+	if err != nil || f.Version || f.Info {
 		// -v, -info or anything else this binary does not know.
 		err = execServer(os.Args[1:])
 	} else {

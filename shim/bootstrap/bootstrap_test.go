@@ -28,8 +28,13 @@ func TestParse(t *testing.T) {
 	if f, err := ParseFlags([]string{"-v"}); err != nil || !f.Version {
 		t.Errorf("-v: %+v %v", f, err)
 	}
-	if _, err := ParseFlags([]string{"-info"}); err == nil {
-		t.Errorf("-info parsed; want it left to the server")
+	for _, arg := range []string{"-info", "--info"} {
+		if f, err := ParseFlags([]string{arg}); err != nil || !f.Info || f.Version {
+			t.Errorf("%s: %+v %v", arg, f, err)
+		}
+	}
+	if _, err := ParseFlags([]string{"-bogus"}); err == nil {
+		t.Errorf("-bogus parsed; want an error")
 	}
 }
 
