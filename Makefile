@@ -68,6 +68,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzVerifyEvidence$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./enclave/verify/
 	$(GO) test -run '^$$' -fuzz '^FuzzCheckHeader$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./wasm/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeOptions$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./shim/
+	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshal$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./shim/taskapi/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./shim/ttrpc/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseResponse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./shim/ttrpc/
 
 e2e: all
 	$(GO) test -tags e2e -count=1 -timeout 40m -v ./test/e2e/
