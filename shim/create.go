@@ -135,7 +135,7 @@ func (s *service) launch(ctx context.Context, c *container, r *taskapi.CreateTas
 		return enclave.LoadInfo{}, err
 	}
 	defer module.Close()
-	if c.stdio, err = openStdio(ctx, c.stdPath); err != nil {
+	if c.stdio, err = openStdio(c.stdPath); err != nil {
 		return enclave.LoadInfo{}, err
 	}
 	// The module host spawned ahead of Create, if it is still the right
@@ -208,7 +208,7 @@ func (s *service) launchNative(ctx context.Context, c *container, r *taskapi.Cre
 	if err := privateSandboxNamespaces(r.Bundle, spec); err != nil {
 		return err
 	}
-	if c.stdio, err = openStdio(ctx, c.stdPath); err != nil {
+	if c.stdio, err = openStdio(c.stdPath); err != nil {
 		return err
 	}
 	host, err := createNative(ctx, c.ns, r.ID, r.Bundle, c.stdio)

@@ -79,7 +79,7 @@ func TestNativeSubreaperOncePerShim(t *testing.T) {
 	calls := fakeRunc(t)
 	n := countSubreaper(t)
 	for _, id := range []string{"side1", "side2", "side3"} {
-		st, err := openStdio(context.Background(), stdioPaths{})
+		st, err := openStdio(stdioPaths{})
 		if err != nil {
 			t.Fatal(err)
 		}

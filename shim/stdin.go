@@ -64,8 +64,11 @@ func (r *fifoReader) close() error {
 		default:
 			w, werr := os.OpenFile(r.proc(), os.O_RDWR, 0)
 			if werr != nil {
+				// The opener stays blocked (it resolved the name
+				// already); the handle is of no more use.
+				r.handle.Close()
 				err = fmt.Errorf("stop waiting for a stdin writer: %w", werr)
-				return // the opener stays blocked; nothing else to release
+				return
 			}
 			<-r.opened
 			defer w.Close()

@@ -1,7 +1,6 @@
 package shim
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -28,7 +27,7 @@ type stdio struct {
 // module host then writes to them directly and no output sits in the shim
 // when the module exits. stdin is copied through a pipe, so the module sees
 // end-of-file only when the writer closes its side.
-func openStdio(ctx context.Context, p stdioPaths) (_ *stdio, retErr error) {
+func openStdio(p stdioPaths) (_ *stdio, retErr error) {
 	s := &stdio{}
 	defer func() {
 		if retErr != nil {
