@@ -31,7 +31,7 @@ type container struct {
 	host    moduleHost
 	stdio   *stdio
 	cgroup  cgroup       // nil when none was requested
-	rootfs  string       // mounted rootfs to unmount on delete, or ""
+	rootfs  string       // mounted rootfs to unmount (at exit or delete), or ""
 	attest  *attestation // nil when not a wasm module
 	stdPath stdioPaths
 	stopOOM func() // ends the OOM watch; nil when there is none
@@ -47,6 +47,13 @@ type container struct {
 	exitAt  time.Time
 	// exited is closed once the exit is recorded and TaskExit is queued.
 	exited chan struct{}
+
+	// rootfsReleased is closed by the exit handler once it has unmounted
+	// the rootfs of a module host that exited (unmountErr says how that
+	// went). It is nil where the rootfs waits for Delete: a pod sandbox, a
+	// runc container, a container whose Create failed.
+	rootfsReleased chan struct{}
+	unmountErr     error
 }
 
 func (c *container) state() (taskapi.Status, int, time.Time) {

@@ -108,6 +108,9 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 		IO:          &taskapi.TaskIO{Stdin: r.Stdin, Stdout: r.Stdout, Stderr: r.Stderr, Terminal: r.Terminal},
 		Pid:         uint32(host.Pid()),
 	})
+	if c.attest != nil && c.rootfs != "" {
+		c.rootfsReleased = make(chan struct{})
+	}
 	go s.watchExit(c)
 	return &taskapi.CreateTaskResponse{Pid: uint32(host.Pid())}, nil
 }
@@ -260,7 +263,14 @@ func (c *container) release(ctx context.Context) {
 			log.WithError(err).Warn("remove cgroup")
 		}
 	}
-	if err := unmountRootfs(c.rootfs); err != nil {
+	var err error
+	if c.rootfsReleased != nil {
+		<-c.rootfsReleased
+		err = c.unmountErr
+	} else {
+		err = unmountRootfs(c.rootfs)
+	}
+	if err != nil {
 		log.WithError(err).Warn("unmount rootfs")
 	}
 }
