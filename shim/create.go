@@ -108,6 +108,7 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 		IO:          &taskapi.TaskIO{Stdin: r.Stdin, Stdout: r.Stdout, Stderr: r.Stderr, Terminal: r.Terminal},
 		Pid:         uint32(host.Pid()),
 	})
+	// Only a module host's rootfs (launch sets attest) goes at its exit.
 	if c.attest != nil && c.rootfs != "" {
 		c.rootfsReleased = make(chan struct{})
 	}
